@@ -1,0 +1,1 @@
+"""Inkwell: a contract-first publishing API."""

@@ -1,0 +1,41 @@
+"""`python -m app`: migrate, then serve on http://127.0.0.1:8000.
+
+With `DATABASE_URL` unset, an embedded PostgreSQL keeps its data under `.data/`.
+"""
+
+import argparse
+import os
+
+import uvicorn
+
+from app.config import get_settings
+from app.db import migrate
+from app.db.embedded import resolve_database_url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--reload", action="store_true")
+    args = parser.parse_args()
+
+    url = resolve_database_url(get_settings())
+    # Workers and the reloader re-import the app: hand them the resolved URL.
+    os.environ["DATABASE_URL"] = url
+    migrate.upgrade(url)
+    print(f"Inkwell API on http://{args.host}:{args.port}  (docs: /docs)", flush=True)
+    uvicorn.run(
+        "app.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        reload=args.reload,
+        proxy_headers=False,
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

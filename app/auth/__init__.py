@@ -1,0 +1,1 @@
+"""Registration, tokens and the dependencies that authenticate a request."""

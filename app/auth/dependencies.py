@@ -1,0 +1,45 @@
+"""Who is calling: `CurrentUser` (any active user) and `AdminUser`."""
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.auth import tokens
+from app.config import SettingsDep
+from app.db.models import User
+from app.db.session import SessionDep
+from app.errors import Forbidden, Unauthorized
+from app.users import repository as users_repository
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def get_current_user(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None:
+        raise Unauthorized("An access token is required: `Authorization: Bearer <token>`.")
+    try:
+        claims = tokens.decode_access_token(credentials.credentials, settings.secret_key)
+    except tokens.InvalidToken:
+        raise Unauthorized("The access token is invalid or expired.") from None
+    # Loaded on every request so a deactivated account is refused from its next request on.
+    user = await users_repository.get(session, claims.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("The access token is invalid or expired.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def require_admin(user: CurrentUser) -> User:
+    if user.role != "admin":
+        raise Forbidden("This operation is for administrators.")
+    return user
+
+
+AdminUser = Annotated[User, Depends(require_admin)]

@@ -1,0 +1,45 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response, status
+
+from app.auth import service
+from app.config import SettingsDep
+from app.contract import RefreshRequest, TokenPair, TokenRequest, User, UserCreate
+from app.db.session import SessionDep
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=User)
+async def register_user(
+    body: UserCreate, session: SessionDep, request: Request, response: Response
+) -> User:
+    user = await service.register(session, body)
+    response.headers["Location"] = str(request.url_for("get_user", user_id=user.id).path)
+    return User.model_validate(user, from_attributes=True)
+
+
+@router.post("/token", response_model=TokenPair)
+async def issue_token(
+    form: Annotated[TokenRequest, Form()],
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> TokenPair:
+    response.headers.update(NO_STORE)
+    return await service.login(session, settings, form.username, form.password)
+
+
+@router.post("/refresh", response_model=TokenPair)
+async def refresh_token(
+    body: RefreshRequest, session: SessionDep, settings: SettingsDep, response: Response
+) -> TokenPair:
+    response.headers.update(NO_STORE)
+    return await service.refresh(session, settings, body.refresh_token)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(body: RefreshRequest, session: SessionDep) -> None:
+    await service.logout(session, body.refresh_token)

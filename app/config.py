@@ -1,0 +1,64 @@
+"""Settings from the environment (and `.env`); unsafe defaults are refused outside development."""
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me-0123456789"  # noqa: S105
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.development
+    # Unset: `python -m app` starts an embedded PostgreSQL under `.data/`.
+    database_url: str | None = None
+    secret_key: str = DEVELOPMENT_SECRET
+    access_token_minutes: int = Field(default=15, ge=1, le=1440)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: str = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_origins(cls, data: dict[str, object]) -> dict[str, object]:
+        origins = data.get("cors_origins")
+        if isinstance(origins, str):
+            data["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret(self) -> "Settings":
+        if self.environment is Environment.development:
+            return self
+        if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                f"characters when ENVIRONMENT={self.environment.value}"
+            )
+        return self
+
+    @property
+    def cheap_password_hashing(self) -> bool:
+        """Tests hash hundreds of passwords; production-strength argon2 would dominate them."""
+        return self.environment is Environment.test
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,1 @@
+"""PostgreSQL access: engine, the per-request session, ORM tables and migrations."""

