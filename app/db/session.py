@@ -45,4 +45,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client never sees a success
+# that was not committed (the default "request" scope exits after the response is sent).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 
-from pydantic.experimental.missing_sentinel import MISSING
+from pydantic import MISSING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import passwords
@@ -11,7 +11,7 @@ from app.auth import repository as tokens_repository
 from app.auth.service import check_password_rules
 from app.contract import PasswordChange, ProfileUpdate
 from app.db.models import User
-from app.errors import InvalidField, NotFound
+from app.errors import Forbidden, NotFound
 from app.users import repository
 
 
@@ -33,7 +33,7 @@ async def update_profile(session: AsyncSession, user: User, body: ProfileUpdate)
 
 async def change_password(session: AsyncSession, user: User, body: PasswordChange) -> None:
     if not await passwords.verify_password(body.current_password, user.password_hash):
-        raise InvalidField("body.current_password", "The current password is not correct.")
+        raise Forbidden("The current password is not correct.")
     check_password_rules(body.new_password, user.email, "body.new_password")
     user.password_hash = await passwords.hash_password(body.new_password)
     await repository.save(session, user)

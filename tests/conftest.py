@@ -1,0 +1,96 @@
+"""A real PostgreSQL (migrated once) and a real uvicorn server on a socket, in the test loop.
+
+Each test runs inside a transaction that is rolled back afterwards: the server's sessions join it
+through savepoints, so what a request commits is visible to the next request of the same test and
+gone for the next test. Tests that need real commits across connections use `committed_db`.
+"""
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+
+# Before any app import: settings are read once per process.
+os.environ["ENVIRONMENT"] = "test"
+os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)
+
+from app.config import get_settings  # noqa: E402
+from app.db.scratch import scratch_database  # noqa: E402
+from app.db.session import create_engine, create_sessionmaker  # noqa: E402
+from app.main import create_app  # noqa: E402
+from contracts_tests.live_server import free_port  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    server_url = os.environ.get("INKWELL_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    with scratch_database(server_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str) -> AsyncIterator[FastAPI]:
+    os.environ["DATABASE_URL"] = database_url
+    get_settings.cache_clear()
+    application = create_app()
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=free_port(), log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    application.state.base_url = f"http://127.0.0.1:{server.config.port}"
+    yield application
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def db(app: FastAPI) -> AsyncIterator[AsyncConnection]:
+    """The test's connection; the server's sessions nest inside its transaction."""
+    engine: AsyncEngine = app.state.engine
+    shared = app.state.sessionmaker
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        app.state.sessionmaker = async_sessionmaker(
+            connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        try:
+            yield connection
+        finally:
+            app.state.sessionmaker = shared
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def committed_db(app: FastAPI) -> AsyncIterator[AsyncEngine]:
+    """Real commits on separate connections (concurrency tests); tables are emptied afterwards."""
+    engine = create_engine(get_settings().database_url or "")
+    app.state.sessionmaker = create_sessionmaker(engine)
+    try:
+        yield engine
+    finally:
+        async with engine.begin() as connection:
+            tables = await connection.scalar(
+                text(
+                    "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            )
+            await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+        await engine.dispose()
+
+
+@pytest.fixture
+async def client(app: FastAPI, db: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=app.state.base_url) as http:
+        yield http

@@ -1,0 +1,103 @@
+"""What every response shares: problem+json errors, request ids, security headers, the spec."""
+
+import httpx
+import yaml
+from fastapi import FastAPI
+
+from app.main import create_app
+from app.spec import SPEC_PATH
+from tests.helpers import assert_problem
+
+
+async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
+    assert_problem(await client.get("/api/v1/nowhere"), 404)
+
+
+async def test_wrong_method_is_405_naming_every_allowed_method(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/api/v1/users/me")
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "GET, PATCH"
+
+
+async def test_malformed_json_is_422_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert assert_problem(response, 422)["errors"]
+
+
+async def test_oversized_body_is_413_problem(client: httpx.AsyncClient, app: FastAPI) -> None:
+    limit = app.state.settings.max_body_bytes
+    response = await client.post(
+        "/api/v1/auth/register",
+        content=b"x" * (limit + 1),
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(response, 413)
+
+
+async def test_oversized_chunked_body_is_413_problem(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    limit = app.state.settings.max_body_bytes
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+
+    response = await client.post(
+        "/api/v1/auth/register", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 413)
+
+
+async def test_unexpected_errors_are_500_without_internals() -> None:
+    app = create_app()
+
+    async def explode() -> None:
+        raise RuntimeError("secret internals: password=hunter2")
+
+    app.add_api_route("/explode", explode)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/explode", headers={"X-Request-ID": "trace-me-123"})
+    body = assert_problem(response, 500)
+    assert "hunter2" not in response.text and "Traceback" not in response.text
+    assert body["request_id"] == "trace-me-123"
+    assert response.headers["x-request-id"] == "trace-me-123"
+
+
+async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:
+    echoed = await client.get("/api/v1/health/live", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["x-request-id"] == "abc-123"
+    generated = await client.get("/api/v1/health/live", headers={"X-Request-ID": "has spaces"})
+    assert generated.headers["x-request-id"] != "has spaces"
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_security_headers_are_set(client: httpx.AsyncClient) -> None:
+    headers = (await client.get("/api/v1/health/live")).headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert "default-src 'none'" in headers["content-security-policy"]
+
+
+async def test_openapi_json_is_the_reviewed_spec(client: httpx.AsyncClient) -> None:
+    served = (await client.get("/openapi.json")).json()
+    assert served == yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+
+
+async def test_docs_pages_are_served(client: httpx.AsyncClient) -> None:
+    docs = await client.get("/docs")
+    assert docs.status_code == 200 and "swagger-ui" in docs.text
+    redoc = await client.get("/redoc")
+    assert redoc.status_code == 200 and "redoc" in redoc.text
+
+
+async def test_a_body_that_is_not_text_is_400_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/refresh",
+        content=b"\xff\xfe\x00garbage",
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(response, 400)
