@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 os.environ["ENVIRONMENT"] = "test"
 os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)
 
-from app.config import get_settings  # noqa: E402
-from app.db.scratch import scratch_database  # noqa: E402
-from app.db.session import create_engine, create_sessionmaker  # noqa: E402
-from app.main import create_app  # noqa: E402
-from contracts_tests.live_server import free_port  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
+from fastapi import FastAPI
+
+from app.config import get_settings
+from app.db.scratch import scratch_database
+from app.db.session import create_engine, create_sessionmaker
+from app.main import create_app
+from contracts_tests.live_server import free_port
 
 
 @pytest.fixture(scope="session")

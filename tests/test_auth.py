@@ -35,7 +35,8 @@ async def test_register_creates_user_with_location(client: httpx.AsyncClient) ->
     assert user["email"] == email
     assert user["display_name"] == "Ada"
     assert user["role"] == "user"
-    assert "password" not in user and "password_hash" not in user
+    assert "password" not in user
+    assert "password_hash" not in user
     assert response.headers["location"] == f"/api/v1/users/{user['id']}"
 
 

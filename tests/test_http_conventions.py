@@ -62,7 +62,8 @@ async def test_unexpected_errors_are_500_without_internals() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         response = await http.get("/explode", headers={"X-Request-ID": "trace-me-123"})
     body = assert_problem(response, 500)
-    assert "hunter2" not in response.text and "Traceback" not in response.text
+    assert "hunter2" not in response.text
+    assert "Traceback" not in response.text
     assert body["request_id"] == "trace-me-123"
     assert response.headers["x-request-id"] == "trace-me-123"
 
@@ -89,15 +90,17 @@ async def test_openapi_json_is_the_reviewed_spec(client: httpx.AsyncClient) -> N
 
 async def test_docs_pages_are_served(client: httpx.AsyncClient) -> None:
     docs = await client.get("/docs")
-    assert docs.status_code == 200 and "swagger-ui" in docs.text
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.text
     redoc = await client.get("/redoc")
-    assert redoc.status_code == 200 and "redoc" in redoc.text
+    assert redoc.status_code == 200
+    assert "redoc" in redoc.text
 
 
 async def test_a_body_that_is_not_text_is_400_problem(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/auth/refresh",
-        content=b"\xff\xfe\x00garbage",
+        content=b"u\xdc\x96\xff",
         headers={"content-type": "application/json"},
     )
     assert_problem(response, 400)

