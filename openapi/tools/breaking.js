@@ -1,0 +1,46 @@
+// The breaking-change gate: Optic's `breaking-changes` ruleset, released baseline -> working spec.
+// Optic waives its checks when info.version changes major (in either direction), so this script
+// first makes sure the major never goes down, then lets Optic print every change, classified.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+// Arguments (for trying out a planted change): [baseline] [working].
+const [BASELINE = 'baseline/openapi.yaml', WORKING = 'openapi.yaml'] = process.argv.slice(2);
+
+function versionOf(file) {
+  const version = String(parse(readFileSync(file, 'utf8')).info?.version ?? '');
+  const match = /^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(version);
+  if (!match) {
+    console.error(`${file}: info.version "${version}" is not semver.`);
+    process.exit(1);
+  }
+  return { text: version, major: Number(match[1]) };
+}
+
+const released = versionOf(BASELINE);
+const working = versionOf(WORKING);
+if (working.major < released.major) {
+  console.error(`info.version went from ${released.text} (released) down to ${working.text}.`);
+  process.exit(1);
+}
+console.log(`Contract ${released.text} (released, ${BASELINE}) -> ${working.text} (working, ${WORKING})`);
+if (working.major > released.major) {
+  console.log('A new major version: breaking changes are allowed and listed without failing.');
+}
+
+// `loose`: Optic's bundled OpenAPI 3.1 schema rejects valid Link `requestBody` values; the spec's
+// structure is already checked by Redocly and Spectral in `npm run lint`.
+const optic = spawnSync(fileURLToPath(new URL('../node_modules/.bin/optic', import.meta.url)), ['diff', BASELINE, WORKING, '--check', '--validation', 'loose'], {
+  stdio: 'inherit',
+  env: { ...process.env, OPTIC_TELEMETRY_LEVEL: 'off', NO_UPDATE_NOTIFIER: '1' },
+});
+if (optic.error) throw optic.error;
+if (optic.status !== 0) {
+  console.error(
+    '\nBreaking change(s) above (lines marked x). Keep the old contract (add instead of change), ' +
+      `or bump info.version to ${released.major + 1}.0.0 and tell the frontend team.`,
+  );
+}
+process.exit(optic.status ?? 1);
