@@ -25,7 +25,10 @@ function versionProblems() {
   };
   return Object.entries(found)
     .filter(([, version]) => version !== specVersion)
-    .map(([file, version]) => `${file} version is ${version}, the spec's info.version is ${specVersion}`);
+    .map(
+      ([file, version]) =>
+        `${file} version is ${version}, the spec's info.version is ${specVersion}`,
+    );
 }
 
 /** Every file under `root`, as sorted paths relative to it. */

@@ -1,0 +1,159 @@
+import { ProblemError, SessionExpiredError } from './errors.js';
+import type { Client } from './gen/client/index.js';
+import { issueToken, logout, refreshToken } from './gen/sdk.gen.js';
+import type { Problem, TokenPair } from './gen/types.gen.js';
+import type { TokenStore } from './tokens.js';
+
+export type SessionExpiredListener = (error: SessionExpiredError) => void;
+
+/**
+ * One login: the access token (memory only), the refresh token (in a TokenStore), and the
+ * single-flight refresh that renews them.
+ *
+ * The server rotates refresh tokens and treats a second use of one as theft, revoking the
+ * whole login. So at most one refresh may be in flight: every caller that needs a new access
+ * token while one runs waits for that same promise instead of presenting the token again.
+ */
+export class Session {
+  #accessToken: string | null = null;
+  #renewal: Promise<string> | null = null;
+  readonly #listeners = new Set<SessionExpiredListener>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly store: TokenStore,
+  ) {}
+
+  async login(email: string, password: string): Promise<void> {
+    const { data } = await issueToken({
+      client: this.client,
+      body: { grant_type: 'password', username: email, password },
+    });
+    await this.#adopt(data);
+  }
+
+  /**
+   * Ends the login here first, then revokes it on the server: the user asked to be logged out,
+   * so a server that cannot be reached must not keep them logged in on this device.
+   */
+  async logout(): Promise<void> {
+    const token = await this.store.getRefreshToken();
+    await this.#clear();
+    if (token === null) {
+      return;
+    }
+    try {
+      await logout({ client: this.client, body: { refresh_token: token } });
+    } catch (error) {
+      // 401: the server no longer knows the token, which is the state logging out wants.
+      if (!(error instanceof ProblemError && error.status === 401)) {
+        throw error;
+      }
+    }
+  }
+
+  async hasLogin(): Promise<boolean> {
+    return this.#accessToken !== null || (await this.store.getRefreshToken()) !== null;
+  }
+
+  /**
+   * The token for a request that needs one. Without an access token (after a reload, or while
+   * a refresh runs) but with a refresh token, it refreshes first rather than send a request
+   * bound to fail with 401.
+   */
+  async accessToken(): Promise<string | undefined> {
+    if (this.#accessToken !== null) {
+      return this.#accessToken;
+    }
+    if (this.#renewal !== null || (await this.store.getRefreshToken()) !== null) {
+      return this.refresh();
+    }
+    return undefined;
+  }
+
+  /** Whether a 401 may be answered with a refresh. */
+  async canRenew(): Promise<boolean> {
+    return this.#renewal !== null || (await this.store.getRefreshToken()) !== null;
+  }
+
+  /**
+   * A replacement for `rejected`, an access token the server answered 401 to. When another
+   * request already replaced it, that replacement is reused instead of refreshing again.
+   */
+  renew(rejected: string): Promise<string> {
+    if (this.#accessToken !== null && this.#accessToken !== rejected) {
+      return Promise.resolve(this.#accessToken);
+    }
+    return this.refresh();
+  }
+
+  /** Rotates the token pair now, or joins the rotation already under way. */
+  refresh(): Promise<string> {
+    this.#renewal ??= this.#rotate().finally(() => {
+      this.#renewal = null;
+    });
+    return this.#renewal;
+  }
+
+  onExpired(listener: SessionExpiredListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async #rotate(): Promise<string> {
+    // Whatever access token we hold is now suspect: requests starting meanwhile wait for the
+    // new one (see accessToken()) rather than send it.
+    this.#accessToken = null;
+    const token = await this.store.getRefreshToken();
+    if (token === null) {
+      throw await this.#expire(unauthorized('No refresh token is stored: log in first.'));
+    }
+    try {
+      const { data } = await refreshToken({ client: this.client, body: { refresh_token: token } });
+      await this.#adopt(data);
+      return data.access_token;
+    } catch (error) {
+      // 401: expired, revoked or reused; 422: not even a well-formed token. Neither will ever
+      // work again. Anything else (network, 5xx) may pass, so the tokens are kept.
+      if (error instanceof ProblemError && error.status === 401) {
+        throw await this.#expire(error, error);
+      }
+      if (error instanceof ProblemError && error.status === 422) {
+        throw await this.#expire(unauthorized('The stored refresh token is malformed.'), error);
+      }
+      throw error;
+    }
+  }
+
+  async #expire(problem: Problem, cause?: ProblemError): Promise<SessionExpiredError> {
+    await this.#clear();
+    const expired = new SessionExpiredError(problem, { cause });
+    for (const listener of this.#listeners) {
+      try {
+        listener(expired);
+      } catch (error) {
+        // A faulty listener must not replace the SessionExpiredError every waiting request
+        // receives; rethrown on its own, it still reaches the console / error tracking.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+    return expired;
+  }
+
+  async #adopt(pair: TokenPair): Promise<void> {
+    await this.store.setRefreshToken(pair.refresh_token);
+    this.#accessToken = pair.access_token;
+  }
+
+  async #clear(): Promise<void> {
+    this.#accessToken = null;
+    await this.store.setRefreshToken(null);
+  }
+}
+
+/** A 401 problem for a login that ends without the server saying so. */
+function unauthorized(detail: string): Problem {
+  return { type: 'about:blank', title: 'Unauthorized', status: 401, detail };
+}
