@@ -1,0 +1,56 @@
+// The account flow an application goes through, written only against the package's public
+// entry, as the Vue app imports it. `npm run typecheck` compiles it and
+// tests/example.test.ts runs it against a live server.
+import {
+  createInkwellClient,
+  getCurrentUser,
+  ProblemError,
+  registerUser,
+  updateCurrentUser,
+  type User,
+} from '@inkwell/client';
+
+export interface AccountFlowResult {
+  /** The field errors a registration form would show for a too-short password. */
+  formErrors: Record<string, string>;
+  registered: User;
+  me: User;
+  /** The profile as updated with the access token that refresh() issued. */
+  renamed: User;
+  loggedInAfterLogout: boolean;
+}
+
+export async function accountFlow(baseUrl: string, email: string): Promise<AccountFlowResult> {
+  const inkwell = createInkwellClient({
+    baseUrl,
+    onSessionExpired: () => {
+      // An application routes to its login page here.
+    },
+  });
+  const { client } = inkwell;
+  const password = 'correct horse battery staple';
+
+  let formErrors: Record<string, string> = {};
+  try {
+    await registerUser({ client, body: { email, password: 'short', display_name: 'Ada' } });
+  } catch (error) {
+    if (!(error instanceof ProblemError && error.status === 422)) throw error;
+    formErrors = error.fieldErrors();
+  }
+
+  const { data: registered } = await registerUser({
+    client,
+    body: { email, password, display_name: 'Ada Lovelace' },
+  });
+  await inkwell.login(email, password);
+  const { data: me } = await getCurrentUser({ client });
+
+  await inkwell.refresh();
+  const { data: renamed } = await updateCurrentUser({
+    client,
+    body: { display_name: 'Countess of Lovelace' },
+  });
+
+  await inkwell.logout();
+  return { formErrors, registered, me, renamed, loggedInAfterLogout: await inkwell.hasLogin() };
+}

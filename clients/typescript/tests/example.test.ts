@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { accountFlow } from '../examples/account-flow.js';
+import { baseUrl, uniqueEmail } from './support.js';
+
+describe('examples/account-flow.ts', () => {
+  it('registers, logs in, reads me, refreshes, and logs out against the live server', async () => {
+    const email = uniqueEmail();
+
+    const result = await accountFlow(baseUrl(), email);
+
+    expect(Object.keys(result.formErrors)).toEqual(['password']);
+    expect(result.registered).toMatchObject({ email, display_name: 'Ada Lovelace', role: 'user' });
+    expect(result.me).toEqual(result.registered);
+    expect(result.renamed).toMatchObject({
+      id: result.me.id,
+      display_name: 'Countess of Lovelace',
+    });
+    expect(result.loggedInAfterLogout).toBe(false);
+  });
+
+  it('imports nothing but the package entry', () => {
+    const folder = new URL('../examples/', import.meta.url);
+    for (const file of readdirSync(folder)) {
+      const source = readFileSync(new URL(file, folder), 'utf8');
+      const imported = [...source.matchAll(/from '([^']+)'/g)].map((match) => match[1]);
+      expect(new Set(imported), file).toEqual(new Set(['@inkwell/client']));
+    }
+  });
+});
