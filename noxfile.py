@@ -41,7 +41,7 @@ import nox  # noqa: E402
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "drift", "tests", "contract", "client"]
+nox.options.sessions = ["lint", "drift", "tests", "contract", "client", "breaking"]
 
 PYTHON = "3.11"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -131,6 +131,107 @@ def client(session: nox.Session) -> None:
     with session.chdir(CLIENT):
         _npm_ci(session, CLIENT)
         session.run("npm", "run", "--silent", "typecheck", external=True)
+
+
+def _spec_tool(session: nox.Session, script: str, *args: str) -> None:
+    """An npm script of openapi/package.json (the spec tooling: lint, breaking, mock)."""
+    with session.chdir(SPEC_TOOLS):
+        _npm_ci(session, SPEC_TOOLS)
+        extra = ("--", *args) if args else ()
+        session.run("npm", "run", "--silent", script, *extra, external=True)
+
+
+@nox.session(python=False)
+def breaking(session: nox.Session) -> None:
+    """Fail on a breaking change against openapi/baseline unless info.version bumps its major."""
+    _spec_tool(session, "breaking")
+    session.log("Self-test: the gate still catches planted breaking changes (about 30 s)")
+    _spec_tool(session, "breaking:selftest")
+
+
+@nox.session(python=PYTHON)
+def changelog(session: nox.Session) -> None:
+    """Write openapi/CHANGELOG.md: what changed since the released baseline, in plain words."""
+    _install(session)
+    session.run("python", "openapi/tools/changelog.py")
+
+
+@nox.session(python=PYTHON)
+def release(session: nox.Session) -> None:
+    """Release the working spec: it becomes the baseline and its changes a changelog section."""
+    _spec_tool(session, "lint")
+    _spec_tool(session, "breaking")
+    _install(session)
+    # Freeze the section first: it is computed against the old baseline (and checks the version).
+    session.run("python", "openapi/tools/changelog.py", "--release")
+    (SPEC_TOOLS / "baseline" / "openapi.yaml").write_bytes(
+        (SPEC_TOOLS / "openapi.yaml").read_bytes()
+    )
+    session.run("python", "openapi/tools/changelog.py")
+    session.log("Commit openapi/baseline/openapi.yaml and openapi/CHANGELOG.md together.")
+
+
+@nox.session(python=PYTHON)
+def review(session: nox.Session) -> None:
+    """For a spec change: lint, regenerate, the generated diff, breaking changes, the changelog
+    and what the server does not implement yet; fails when any of it must be fixed."""
+    from collections.abc import Callable
+
+    must_fix: list[str] = []
+
+    def step(title: str, problem: str, *actions: Callable[[], object]) -> None:
+        """Run every step even after a failure: the reviewer wants the whole report at once."""
+        session.log(f"==== {title}")
+        try:
+            for action in actions:
+                action()
+        except nox.command.CommandFailed:
+            must_fix.append(problem)
+
+    def run(*command: str) -> Callable[[], object]:
+        return lambda: session.run(*command, external=True)
+
+    generated = ("app/contract/models.py", "clients/typescript/src/gen")
+    step(
+        "Spec lint",
+        "lint findings in the spec (file:line above)",
+        lambda: _spec_tool(session, "lint"),
+    )
+    step(
+        "Regenerate the models and the client", "code generation failed", lambda: generate(session)
+    )
+    step(
+        "What regeneration changed",
+        "git could not show the diff",
+        run("git", "--no-pager", "diff", "--stat"),
+        run("git", "status", "--short", "--untracked-files=all", "--", *generated),
+        run("git", "--no-pager", "diff", "--", *generated),
+    )
+    step(
+        "Breaking changes against the released baseline (openapi/baseline/openapi.yaml)",
+        "a breaking change without a major version bump",
+        lambda: _spec_tool(session, "breaking"),
+    )
+    step(
+        "Changelog (openapi/CHANGELOG.md)",
+        "the changelog could not be written",
+        run("python", "openapi/tools/changelog.py"),
+        run("git", "--no-pager", "diff", "--", "openapi/CHANGELOG.md"),
+    )
+    step(
+        "Operations the server does not implement yet (route conformance)",
+        "the server's routes and the spec differ",
+        run("python", "-m", "contracts_tests.conformance"),
+    )
+    if must_fix:
+        session.error("Must fix: " + "; ".join(must_fix))
+    session.log("Nothing to fix: the spec, the generated code and the server agree.")
+
+
+@nox.session(python=False)
+def mock(session: nox.Session) -> None:
+    """Serve the spec's examples with Prism on http://127.0.0.1:4010 (for the Vue team)."""
+    _spec_tool(session, "mock", *session.posargs)
 
 
 if __name__ == "__main__":
