@@ -14,6 +14,7 @@ from app.db.session import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
 from app.http.body_limit import BodyLimitMiddleware
+from app.http.deprecation import DeprecationMiddleware
 from app.http.request_id import RequestIdMiddleware
 from app.http.security_headers import SecurityHeadersMiddleware
 from app.spec import load_spec
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Sunset",
         ],
     )
+    app.add_middleware(DeprecationMiddleware, spec=spec)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app
