@@ -168,6 +168,28 @@ function LinkTargets() {
   };
 }
 
+/** Deprecated operations date it (app/http/deprecation.py turns the dates into headers). */
+function DeprecationDates() {
+  const RFC3339 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/;
+  // YAML may already have turned an unquoted date into a Date.
+  const instant = (value) => (value instanceof Date ? value : RFC3339.test(String(value)) ? new Date(value) : null);
+  return {
+    Operation(operation, { location, report }) {
+      if (!operation.deprecated) return;
+      const since = instant(operation['x-deprecated-at']);
+      if (!since) {
+        const where = 'x-deprecated-at' in operation ? location.child('x-deprecated-at') : location.child('deprecated');
+        report({ message: 'A deprecated operation needs `x-deprecated-at`: an RFC 3339 date or date-time.', location: where });
+      }
+      if (!('x-sunset' in operation)) return;
+      const sunset = instant(operation['x-sunset']);
+      if (!sunset || (since && sunset <= since)) {
+        report({ message: '`x-sunset` must be an RFC 3339 date or date-time after `x-deprecated-at`.', location: location.child('x-sunset') });
+      }
+    },
+  };
+}
+
 export default function inkwellPlugin() {
   return {
     id: 'inkwell',
@@ -177,6 +199,7 @@ export default function inkwellPlugin() {
         'problem-details-errors': ProblemDetailsErrors,
         'paginated-lists': PaginatedLists,
         'link-targets': LinkTargets,
+        'deprecation-dates': DeprecationDates,
       },
     },
   };

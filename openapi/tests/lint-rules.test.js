@@ -87,6 +87,13 @@ const PLANTS = [
       },
     }),
   }],
+  [['paths', `${P}/undated`], { get: operation('selftestUndated', { deprecated: true }) }],
+  [['paths', `${P}/early-sunset`], {
+    get: operation('selftestEarlySunset', { deprecated: true, 'x-deprecated-at': '2026-06-01', 'x-sunset': '2026-01-01' }),
+  }],
+  [['paths', `${P}/dated`], {
+    get: operation('selftestDated', { deprecated: true, 'x-deprecated-at': '2026-06-01', 'x-sunset': '2026-12-01T00:00:00Z' }),
+  }],
   [['components', 'schemas', 'SelftestBounds'], {
     type: 'object',
     properties: {
@@ -120,6 +127,8 @@ const EXPECTED = [
   ['inkwell/link-targets', [...LINKS, 'Ghost', 'operationId']],
   ['inkwell/link-targets', [...LINKS, 'WrongParameter', 'parameters', 'userId']],
   ['spectral:oas3-schema', [...LINKS, 'NoTarget']],
+  ['inkwell/deprecation-dates', ['paths', `${P}/undated`, 'get', 'deprecated']],
+  ['inkwell/deprecation-dates', ['paths', `${P}/early-sunset`, 'get', 'x-sunset']],
   ['inkwell/bounded-schemas', ['components', 'schemas', 'SelftestBounds', 'properties', 'text']],
   ['inkwell/bounded-schemas', ['components', 'schemas', 'SelftestBounds', 'properties', 'count']],
   ['inkwell/bounded-schemas', ['components', 'schemas', 'SelftestBounds', 'properties', 'list']],
@@ -129,6 +138,7 @@ const EXPECTED = [
 /** Paths where a house rule must stay silent. */
 const SILENT = [
   ['paths', `${P}/good-list`],
+  ['paths', `${P}/dated`],
   ...['bounded', 'id', 'at', 'kind', 'rate'].map((p) => ['components', 'schemas', 'SelftestBounds', 'properties', p]),
 ];
 
