@@ -46,7 +46,8 @@ function generateInto(folder) {
     encoding: 'utf8',
   });
   if (run.status !== 0) {
-    throw new Error(`openapi-ts failed (exit ${run.status}):\n${run.stdout}${run.stderr}`);
+    const why = run.error?.message ?? `exit ${run.status}`;
+    throw new Error(`openapi-ts failed (${why}); did \`npm ci\` run?\n${run.stdout}${run.stderr}`);
   }
 }
 

@@ -25,6 +25,7 @@ export class Session {
   ) {}
 
   async login(email: string, password: string): Promise<void> {
+    await this.#renewalSettled();
     const { data } = await issueToken({
       client: this.client,
       body: { grant_type: 'password', username: email, password },
@@ -37,6 +38,7 @@ export class Session {
    * so a server that cannot be reached must not keep them logged in on this device.
    */
   async logout(): Promise<void> {
+    await this.#renewalSettled();
     const token = await this.store.getRefreshToken();
     await this.#clear();
     if (token === null) {
@@ -140,6 +142,14 @@ export class Session {
       }
     }
     return expired;
+  }
+
+  /**
+   * Waits out a refresh under way, whatever its outcome, so that it cannot store its new pair
+   * after a login or logout that started later.
+   */
+  async #renewalSettled(): Promise<void> {
+    await this.#renewal?.catch(() => undefined);
   }
 
   async #adopt(pair: TokenPair): Promise<void> {

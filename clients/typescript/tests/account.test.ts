@@ -116,4 +116,16 @@ describe('account', () => {
     expect(error).toBeInstanceOf(ProblemError);
     expect((error as ProblemError).status).toBe(401);
   });
+
+  it('logs out for good even while a refresh is under way', async () => {
+    const tokenStore = memoryTokenStore();
+    const { inkwell } = await loggedInClient({ tokenStore });
+
+    const refreshing = inkwell.refresh();
+    await inkwell.logout();
+    await refreshing;
+
+    expect(await inkwell.hasLogin()).toBe(false);
+    expect(await tokenStore.getRefreshToken()).toBeNull();
+  });
 });
