@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 PASSWORD = "correct horse battery"
 PROBLEM = "application/problem+json"
@@ -59,3 +59,47 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert body["title"]
     assert body["instance"] == response.request.url.path
     return body
+
+
+POSTS = "/api/v1/posts"
+
+
+async def create_post(
+    client: httpx.AsyncClient, tokens: dict[str, Any], *, publish: bool = False, **fields: Any
+) -> dict[str, Any]:
+    """A post by the token's owner, a draft unless `publish`; `fields` override the defaults."""
+    response = await client.post(
+        POSTS, json={"title": "A post", "body": "Some words.", **fields}, headers=bearer(tokens)
+    )
+    assert response.status_code == 201, response.text
+    post: dict[str, Any] = response.json()
+    if publish:
+        response = await client.post(f"{POSTS}/{post['id']}/publish", headers=bearer(tokens))
+        assert response.status_code == 200, response.text
+        post = response.json()
+    return post
+
+
+async def current_etag(
+    client: httpx.AsyncClient, post_id: str, tokens: dict[str, Any] | None = None
+) -> str:
+    response = await client.get(f"{POSTS}/{post_id}", headers=bearer(tokens) if tokens else {})
+    assert response.status_code == 200, response.text
+    return response.headers["etag"]
+
+
+async def create_comment(
+    client: httpx.AsyncClient, tokens: dict[str, Any], post_id: str, body: str = "Nice."
+) -> dict[str, Any]:
+    response = await client.post(
+        f"{POSTS}/{post_id}/comments", json={"body": body}, headers=bearer(tokens)
+    )
+    assert response.status_code == 201, response.text
+    comment: dict[str, Any] = response.json()
+    return comment
+
+
+async def clear_rate_limits(engine: AsyncEngine) -> None:
+    """Rate-limit counters are committed outside any test transaction: reset them explicitly."""
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM rate_limit_counters"))
