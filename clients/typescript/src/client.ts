@@ -1,4 +1,4 @@
-import { ProblemError, type SessionExpiredError } from './errors.js';
+import { ProblemError } from './errors.js';
 import { type Client, createClient, createConfig } from './gen/client/index.js';
 import type { ClientOptions } from './gen/types.gen.js';
 import { renewingFetch } from './renewal.js';
@@ -31,12 +31,13 @@ export interface InkwellClient {
   /** Whether tokens are held (the login may still turn out to be expired). */
   hasLogin(): Promise<boolean>;
   /** Subscribes to session expiry; returns the unsubscribe function. */
-  onSessionExpired(listener: (error: SessionExpiredError) => void): () => void;
+  onSessionExpired(listener: SessionExpiredListener): () => void;
 }
 
 /**
- * A client for one API origin with its own login. Every failed request rejects with a
- * ProblemError (a SessionExpiredError when its login could not be renewed).
+ * A client for one API origin with its own login. Every non-2xx answer rejects with a
+ * ProblemError (a SessionExpiredError when its login could not be renewed); a request that
+ * got no answer rejects with fetch's own error.
  */
 export function createInkwellClient(options: InkwellClientOptions): InkwellClient {
   // The global fetch is looked up per request (so it can be replaced later, e.g. by test
