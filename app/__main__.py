@@ -11,6 +11,7 @@ import uvicorn
 from app.config import get_settings
 from app.db import migrate
 from app.db.embedded import resolve_database_url
+from app.seed import seed_and_report
 
 
 def main() -> None:
@@ -19,12 +20,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--reload", action="store_true")
+    parser.add_argument("--demo", action="store_true", help="load demo users, posts and comments")
     args = parser.parse_args()
 
     url = resolve_database_url(get_settings())
     # Workers and the reloader re-import the app: hand them the resolved URL.
     os.environ["DATABASE_URL"] = url
     migrate.upgrade(url)
+    if args.demo:
+        seed_and_report(url)
     print(f"Inkwell API on http://{args.host}:{args.port}  (docs: /docs)", flush=True)
     uvicorn.run(
         "app.asgi:app",

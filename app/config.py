@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    login_attempts_per_account: int = Field(default=10, ge=1)
+    login_attempts_per_address: int = Field(default=50, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    writes_per_minute: int = Field(default=60, ge=1)
     log_level: str = "INFO"
 
     @model_validator(mode="before")

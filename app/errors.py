@@ -8,6 +8,7 @@ import logging
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,7 @@ from app.http.routes import allowed_methods
 logger = logging.getLogger("app.errors")
 
 PROBLEM_JSON = "application/problem+json"
+URI_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class AppError(Exception):
@@ -113,7 +115,8 @@ def problem_response(
         type="about:blank",
         title=HTTPStatus(status).phrase,
         status=status,
-        instance=request.url.path,
+        # Percent-encoded, as the client sent it: the decoded path may not be a URI reference.
+        instance=quote(request.url.path, safe=URI_PATH_SAFE),
         request_id=request_id,
     )
     if detail:

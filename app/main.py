@@ -8,19 +8,23 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.auth.router import router as auth_router
+from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.session import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
+from app.http.access_log import AccessLogMiddleware, configure_logging
 from app.http.body_limit import BodyLimitMiddleware
 from app.http.deprecation import DeprecationMiddleware
 from app.http.request_id import RequestIdMiddleware
+from app.http.responses import ExtraHeadersMiddleware
 from app.http.security_headers import SecurityHeadersMiddleware
+from app.posts.router import router as posts_router
 from app.spec import load_spec
 from app.users.router import router as users_router
 
-ROUTERS = (health_router, auth_router, users_router)
+ROUTERS = (health_router, auth_router, users_router, posts_router, comments_router)
 
 
 @asynccontextmanager
@@ -36,6 +40,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings.log_level)
     spec = load_spec()
     app = FastAPI(
         title=spec["info"]["title"],
@@ -54,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Last added runs first: the request id must exist before anything else can log or fail.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ExtraHeadersMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -79,5 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(DeprecationMiddleware, spec=spec)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app

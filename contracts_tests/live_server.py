@@ -28,13 +28,14 @@ def free_port() -> int:
         return port
 
 
-def _wait_ready(base_url: str, process: subprocess.Popen[bytes]) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Poll `url` until it answers 200, failing fast if the process dies."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode} while starting")
         try:
-            with urllib.request.urlopen(f"{base_url}/api/v1/health/ready", timeout=1) as answer:
+            with urllib.request.urlopen(url, timeout=1) as answer:
                 if answer.status == 200:
                     return
         except OSError:
@@ -72,7 +73,7 @@ def live_server(
         process = subprocess.Popen(command, cwd=ROOT, env=env)
         base_url = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(base_url, process)
+            wait_ready(f"{base_url}/api/v1/health/ready", process)
             yield base_url, database_url
         finally:
             process.terminate()

@@ -4,6 +4,7 @@ All checks, every phase (examples, coverage, fuzzing, stateful via the spec's li
 and negative data, a fixed seed and at least 100 examples per operation. JUnit lands in reports/.
 """
 
+import asyncio
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from app.admin import create_admin
 from contracts_tests.live_server import live_server
 
 HERE = Path(__file__).resolve().parent
@@ -21,62 +23,58 @@ ROOT = HERE.parent
 REPORTS = ROOT / "reports" / "schemathesis"
 SEED = os.environ.get("INKWELL_FUZZ_SEED", "20261122")
 MAX_EXAMPLES = os.environ.get("INKWELL_FUZZ_EXAMPLES", "100")
+UNLIMITED = "1000000"
 
 
-def _post(url: str, body: bytes, content_type: str) -> dict[str, str]:
-    request = urllib.request.Request(url, body, {"Content-Type": content_type}, method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        answer: dict[str, str] = json.loads(response.read())
-        return answer
-
-
-def _access_token(base_url: str) -> str:
-    credentials = {"email": "fuzzer@example.com", "password": "fuzzing passphrase"}
-    _post(
-        f"{base_url}/api/v1/auth/register",
-        json.dumps({**credentials, "display_name": "Fuzzer"}).encode(),
-        "application/json",
+def _admin_access_token(base_url: str, database_url: str) -> str:
+    """The fuzzer acts as the only admin, so admin operations are exercised too; it cannot
+    demote, deactivate or delete itself (the last active admin is protected)."""
+    email, password = "fuzzer@example.com", "fuzzing passphrase"
+    asyncio.run(create_admin(database_url, email, "Fuzzer", password))
+    form = f"username={email}&password={password.replace(' ', '+')}".encode()
+    request = urllib.request.Request(
+        f"{base_url}/api/v1/auth/token",
+        form,
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        method="POST",
     )
-    form = f"username={credentials['email']}&password=fuzzing+passphrase".encode()
-    tokens = _post(f"{base_url}/api/v1/auth/token", form, "application/x-www-form-urlencoded")
-    return tokens["access_token"]
+    with urllib.request.urlopen(request, timeout=10) as response:
+        token: str = json.loads(response.read())["access_token"]
+        return token
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    # Access tokens must outlive the run; the server is thrown away afterwards.
-    with live_server(extra_env={"ACCESS_TOKEN_MINUTES": "120"}) as (base_url, _):
-        yield base_url
+def server() -> Iterator[tuple[str, str]]:
+    # Access tokens must outlive the run, and rate limits must not hide the API behind 429s
+    # (they have their own tests); the server is thrown away afterwards.
+    env = {
+        "ACCESS_TOKEN_MINUTES": "120",
+        "WRITES_PER_MINUTE": UNLIMITED,
+        "LOGIN_ATTEMPTS_PER_ACCOUNT": UNLIMITED,
+        "LOGIN_ATTEMPTS_PER_ADDRESS": UNLIMITED,
+        "LOG_LEVEL": "WARNING",
+    }
+    with live_server(extra_env=env) as urls:
+        yield urls
 
 
-def test_schemathesis_finds_no_failures(server: str) -> None:
+def test_schemathesis_finds_no_failures(server: tuple[str, str]) -> None:
+    base_url, database_url = server
     REPORTS.mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable,
-        "-m",
-        "schemathesis.cli",
-        "--config-file",
-        str(HERE / "schemathesis.toml"),
-        "run",
-        str(ROOT / "openapi" / "openapi.yaml"),
-        "--url",
-        server,
-        "--checks",
-        "all",
-        "--phases",
-        "examples,coverage,fuzzing,stateful",
-        "--mode",
-        "all",
-        "--seed",
-        SEED,
-        "--max-examples",
-        MAX_EXAMPLES,
-        "--report",
-        "junit",
-        "--report-junit-path",
-        str(REPORTS / "junit.xml"),
+        sys.executable, "-m", "schemathesis.cli",
+        "--config-file", str(HERE / "schemathesis.toml"),
+        "run", str(ROOT / "openapi" / "openapi.yaml"),
+        "--url", base_url,
+        "--checks", "all",
+        "--phases", "examples,coverage,fuzzing,stateful",
+        "--mode", "all",
+        "--seed", SEED,
+        "--max-examples", MAX_EXAMPLES,
+        "--report", "junit",
+        "--report-junit-path", str(REPORTS / "junit.xml"),
         "--no-color",
-    ]
-    env = {**os.environ, "INKWELL_TOKEN": _access_token(server)}
+    ]  # fmt: skip
+    env = {**os.environ, "INKWELL_TOKEN": _admin_access_token(base_url, database_url)}
     result = subprocess.run(command, env=env, cwd=ROOT, check=False)
     assert result.returncode == 0, "Schemathesis found failures: read its report above"

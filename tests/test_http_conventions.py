@@ -1,5 +1,7 @@
 """What every response shares: problem+json errors, request ids, security headers, the spec."""
 
+import uuid
+
 import httpx
 import yaml
 from fastapi import FastAPI
@@ -14,9 +16,12 @@ async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
 
 
 async def test_wrong_method_is_405_naming_every_allowed_method(client: httpx.AsyncClient) -> None:
-    response = await client.delete("/api/v1/users/me")
+    response = await client.put(f"/api/v1/posts/{uuid.uuid4()}")
     assert_problem(response, 405)
-    assert response.headers["allow"] == "GET, PATCH"
+    assert response.headers["allow"] == "DELETE, GET, PATCH"
+    live = await client.post("/api/v1/health/live")
+    assert_problem(live, 405)
+    assert live.headers["allow"] == "GET"
 
 
 async def test_malformed_json_is_422_problem(client: httpx.AsyncClient) -> None:

@@ -15,13 +15,14 @@ from app.users import repository as users_repository
 _bearer = HTTPBearer(auto_error=False)
 
 
-async def get_current_user(
+async def get_optional_user(
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
+) -> User | None:
+    """The caller on public operations: anonymous without a token, 401 with a bad one."""
     if credentials is None:
-        raise Unauthorized("An access token is required: `Authorization: Bearer <token>`.")
+        return None
     try:
         claims = tokens.decode_access_token(credentials.credentials, settings.secret_key)
     except tokens.InvalidToken:
@@ -30,6 +31,15 @@ async def get_current_user(
     user = await users_repository.get(session, claims.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("The access token is invalid or expired.")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+async def get_current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise Unauthorized("An access token is required: `Authorization: Bearer <token>`.")
     return user
 
 
@@ -43,3 +53,7 @@ async def require_admin(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(require_admin)]
+
+
+def is_admin(user: User | None) -> bool:
+    return user is not None and user.role == "admin"

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response, status
 
 from app.auth import service
+from app.auth.limits import AnonymousWriteLimit, limit_login
 from app.config import SettingsDep
 from app.contract import RefreshRequest, TokenPair, TokenRequest, User, UserCreate
 from app.db.session import SessionDep
@@ -12,7 +13,12 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=User)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=User,
+    dependencies=[AnonymousWriteLimit],
+)
 async def register_user(
     body: UserCreate, session: SessionDep, request: Request, response: Response
 ) -> User:
@@ -26,8 +32,10 @@ async def issue_token(
     form: Annotated[TokenRequest, Form()],
     session: SessionDep,
     settings: SettingsDep,
+    request: Request,
     response: Response,
 ) -> TokenPair:
+    await limit_login(request, settings, form.username)
     response.headers.update(NO_STORE)
     return await service.login(session, settings, form.username, form.password)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from app.validation import ContractModel
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field, RootModel
 from pydantic.experimental.missing_sentinel import MISSING
 
 
@@ -63,6 +63,10 @@ class User(ContractModel):
     The name shown beside the user's posts and comments.
     """
     role: Role
+    is_active: bool
+    """
+    `false` when an admin deactivated the account.
+    """
     created_at: AwareDatetime
 
 
@@ -164,6 +168,152 @@ class TokenPair(ContractModel):
     """
 
 
+class UserAdminUpdate(ContractModel):
+    """
+    What an admin may change about a user; absent fields are left as they are.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    role: Role | MISSING = MISSING
+    is_active: bool | MISSING = MISSING
+    """
+    `false` deactivates the account: no login, no refresh, tokens refused.
+    """
+
+
+class AuthorSummary(ContractModel):
+    """
+    Who wrote a post or comment.
+    """
+
+    id: UUID
+    display_name: Annotated[str, Field(max_length=100, min_length=1)]
+    """
+    The name shown beside the user's posts and comments.
+    """
+
+
+class Tag(RootModel[str]):
+    root: Annotated[str, Field(max_length=32, min_length=1, pattern='^[a-z0-9]+(-[a-z0-9]+)*$')]
+    """
+    Lowercase letters and digits, words joined by single hyphens.
+    """
+
+
+class PostStatus(StrEnum):
+    """
+    Drafts are visible to their author and admins only.
+    """
+
+    draft = 'draft'
+    published = 'published'
+
+
+class Post(ContractModel):
+    """
+    A post as readers see it.
+    """
+
+    id: UUID
+    slug: Annotated[str, Field(max_length=120, pattern='^[a-z0-9]+(-[a-z0-9]+)*$')]
+    """
+    URL-friendly and unique; derived from the first title.
+    """
+    title: Annotated[str, Field(max_length=200, min_length=1)]
+    """
+    The post's title; the slug is derived from it.
+    """
+    body: Annotated[str, Field(max_length=100000)]
+    """
+    Markdown, up to 100,000 characters.
+    """
+    tags: Annotated[list[Tag], Field(max_length=10)]
+    """
+    0 to 10 distinct tags.
+    """
+    status: PostStatus
+    author: AuthorSummary
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    published_at: AwareDatetime | None
+    """
+    When the post was (last) published; `null` for a draft.
+    """
+    comment_count: Annotated[int, Field(ge=0, le=2147483647)]
+
+
+class PostCreate(ContractModel):
+    """
+    A new post; it starts as a draft.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    title: Annotated[str, Field(max_length=200, min_length=1)]
+    """
+    The post's title; the slug is derived from it.
+    """
+    body: Annotated[str, Field(max_length=100000)]
+    """
+    Markdown, up to 100,000 characters.
+    """
+    tags: Annotated[list[Tag] | MISSING, Field(max_length=10)] = MISSING
+    """
+    0 to 10 distinct tags.
+    """
+
+
+class PostUpdate(ContractModel):
+    """
+    The fields to change; absent fields are left as they are.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    title: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
+    """
+    The post's title; the slug is derived from it.
+    """
+    body: Annotated[str | MISSING, Field(max_length=100000)] = MISSING
+    """
+    Markdown, up to 100,000 characters.
+    """
+    tags: Annotated[list[Tag] | MISSING, Field(max_length=10)] = MISSING
+    """
+    0 to 10 distinct tags.
+    """
+
+
+class PostPage(ContractModel):
+    """
+    One page of posts.
+    """
+
+    items: Annotated[list[Post], Field(max_length=100)]
+    next_cursor: Annotated[str | None, Field(max_length=512)]
+    """
+    Pass as `cursor` for the next page; `null` on the last page.
+    """
+
+
+class CommentCreate(ContractModel):
+    """
+    A new comment.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    body: Annotated[str, Field(max_length=5000, min_length=1)]
+    """
+    Plain text or Markdown, up to 5,000 characters.
+    """
+
+
 class Problem(ContractModel):
     """
     An RFC 9457 problem detail.
@@ -196,4 +346,43 @@ class Problem(ContractModel):
     errors: Annotated[list[FieldError] | MISSING, Field(max_length=100)] = MISSING
     """
     One entry per invalid field (422 only).
+    """
+
+
+class UserPage(ContractModel):
+    """
+    One page of users.
+    """
+
+    items: Annotated[list[User], Field(max_length=100)]
+    next_cursor: Annotated[str | None, Field(max_length=512)]
+    """
+    Pass as `cursor` for the next page; `null` on the last page.
+    """
+
+
+class Comment(ContractModel):
+    """
+    A comment on a post.
+    """
+
+    id: UUID
+    post_id: UUID
+    author: AuthorSummary
+    body: Annotated[str, Field(max_length=5000, min_length=1)]
+    """
+    Plain text or Markdown, up to 5,000 characters.
+    """
+    created_at: AwareDatetime
+
+
+class CommentPage(ContractModel):
+    """
+    One page of comments.
+    """
+
+    items: Annotated[list[Comment], Field(max_length=100)]
+    next_cursor: Annotated[str | None, Field(max_length=512)]
+    """
+    Pass as `cursor` for the next page; `null` on the last page.
     """

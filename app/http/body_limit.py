@@ -2,10 +2,12 @@
 
 import json
 from http import HTTPStatus
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.errors import URI_PATH_SAFE
 from app.http.request_id import current_request_id
 
 
@@ -23,7 +25,7 @@ async def _send_413(scope: Scope, send: Send, limit: int) -> None:
             "title": HTTPStatus.REQUEST_ENTITY_TOO_LARGE.phrase,
             "status": 413,
             "detail": f"The request body exceeds {limit} bytes.",
-            "instance": scope["path"],
+            "instance": quote(scope["path"], safe=URI_PATH_SAFE),
             "request_id": current_request_id(),
         }
     ).encode()

@@ -11,10 +11,17 @@ def iter_routes(app: FastAPI) -> Iterator[RouteContext]:
 
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
-    """Every method some route accepts on `path` (Starlette's own 405 names only one route's)."""
-    methods: set[str] = set()
+    """The methods of the resource at `path` (Starlette's own 405 names only one route's).
+
+    When several templates match (`/users/me` and `/users/{user_id}`), the resource is the
+    most specific one: the template with the fewest parameters.
+    """
+    by_template: dict[str, set[str]] = {}
     for route in iter_routes(app):
         regex = getattr(route, "path_regex", None)
-        if regex is not None and regex.match(path):
-            methods |= route.methods or set()
-    return sorted(methods)
+        if route.path is not None and regex is not None and regex.match(path):
+            by_template.setdefault(route.path, set()).update(route.methods or ())
+    if not by_template:
+        return []
+    resource = min(by_template, key=lambda template: template.count("{"))
+    return sorted(by_template[resource])

@@ -1,24 +1,55 @@
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
+from starlette.responses import Response
 
-from app.auth.dependencies import CurrentUser
-from app.contract import PasswordChange, ProfileUpdate, User
+from app.auth.dependencies import AdminUser, CurrentUser
+from app.config import SettingsDep
+from app.contract import PasswordChange, ProfileUpdate, Role, User, UserAdminUpdate, UserPage
 from app.db.session import SessionDep
+from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery, split_page
+from app.http.responses import json_response
 from app.users import service
+from app.users.repository import UserFilters
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 
+def _user(user: object) -> User:
+    return User.model_validate(user, from_attributes=True)
+
+
+@router.get("", response_model=UserPage)
+async def list_users(
+    admin: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    role: Role | None = None,
+    is_active: bool | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    sort: SortQuery = "newest",
+) -> Response:
+    filters = UserFilters(role=role.value if role else None, is_active=is_active, query=q)
+    scope = f"users|{sort}|{filters.role}|{is_active}|{q}"
+    page = PageRequest(limit, cursor, sort == "newest", scope)
+    rows = await service.list_users(session, filters, page, settings.secret_key)
+    items, next_cursor = split_page(
+        rows, page, settings.secret_key, key_of=lambda user: (user.created_at, user.id)
+    )
+    return json_response(UserPage(items=[_user(u) for u in items], next_cursor=next_cursor))
+
+
 @router.get("/me", response_model=User)
 async def get_current_user(user: CurrentUser) -> User:
-    return User.model_validate(user, from_attributes=True)
+    return _user(user)
 
 
 @router.patch("/me", response_model=User)
 async def update_current_user(body: ProfileUpdate, user: CurrentUser, session: SessionDep) -> User:
-    updated = await service.update_profile(session, user, body)
-    return User.model_validate(updated, from_attributes=True)
+    return _user(await service.update_profile(session, user, body))
 
 
 @router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT)
@@ -28,5 +59,16 @@ async def change_password(body: PasswordChange, user: CurrentUser, session: Sess
 
 @router.get("/{user_id}", response_model=User)
 async def get_user(user_id: uuid.UUID, viewer: CurrentUser, session: SessionDep) -> User:
-    user = await service.get_visible(session, viewer, user_id)
-    return User.model_validate(user, from_attributes=True)
+    return _user(await service.get_visible(session, viewer, user_id))
+
+
+@router.patch("/{user_id}", response_model=User)
+async def update_user(
+    user_id: uuid.UUID, body: UserAdminUpdate, admin: AdminUser, session: SessionDep
+) -> User:
+    return _user(await service.administer(session, admin, user_id, body))
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_user(user_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> None:
+    await service.delete(session, admin, user_id)

@@ -1,6 +1,10 @@
 """ORM tables, one module each; importing this package registers them all on `Base.metadata`."""
 
+from app.db.models.comment import Comment
+from app.db.models.idempotency_key import IdempotencyKey
+from app.db.models.post import Post
+from app.db.models.rate_limit import RateLimitCounter
 from app.db.models.refresh_token import RefreshToken
 from app.db.models.user import User
 
-__all__ = ["RefreshToken", "User"]
+__all__ = ["Comment", "IdempotencyKey", "Post", "RateLimitCounter", "RefreshToken", "User"]

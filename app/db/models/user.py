@@ -12,6 +12,7 @@ class User(Timestamped, Base):
         # Emails are unique regardless of case; the index also serves login look-ups.
         Index("uq_users_email_lower", func.lower(text("email")), unique=True),
         CheckConstraint("role IN ('user', 'admin')", name="role"),
+        Index("ix_users_created", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

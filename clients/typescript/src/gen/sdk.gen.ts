@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client/index.js';
-import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetLivenessData, GetLivenessResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, LogoutData, LogoutErrors, LogoutResponses, RefreshTokenData, RefreshTokenErrors, RefreshTokenResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses } from './types.gen.js';
+import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CreateCommentData, CreateCommentErrors, CreateCommentResponses, CreatePostData, CreatePostErrors, CreatePostResponses, DeleteCommentData, DeleteCommentErrors, DeleteCommentResponses, DeletePostData, DeletePostErrors, DeletePostResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetLivenessData, GetLivenessResponses, GetPostData, GetPostErrors, GetPostResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListCommentsData, ListCommentsErrors, ListCommentsResponses, ListPostsData, ListPostsErrors, ListPostsResponses, ListUserPostsData, ListUserPostsErrors, ListUserPostsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LogoutData, LogoutErrors, LogoutResponses, PublishPostData, PublishPostErrors, PublishPostResponses, RefreshTokenData, RefreshTokenErrors, RefreshTokenResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, UnpublishPostData, UnpublishPostErrors, UnpublishPostResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdatePostData, UpdatePostErrors, UpdatePostResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -53,7 +53,8 @@ export const registerUser = <ThrowOnError extends boolean = true>(options: Optio
  * Log in (OAuth2 password grant)
  *
  * Exchanges an email (`username`) and password for a token pair. The answer to a wrong
- * password and to an unknown email is the same 401.
+ * password and to an unknown email is the same 401. Failed attempts are limited per
+ * account and per client address (429 with `Retry-After`).
  *
  */
 export const issueToken = <ThrowOnError extends boolean = true>(options: Options<IssueTokenData, ThrowOnError>) => (options.client ?? client).post<IssueTokenResponses, IssueTokenErrors, ThrowOnError>({
@@ -96,6 +97,19 @@ export const logout = <ThrowOnError extends boolean = true>(options: Options<Log
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List users (admin)
+ *
+ * Pages through every account, newest first by default. `q` matches a substring of the
+ * email or display name, case-insensitively.
+ *
+ */
+export const listUsers = <ThrowOnError extends boolean = true>(options?: Options<ListUsersData, ThrowOnError>) => (options?.client ?? client).get<ListUsersResponses, ListUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users',
+    ...options
 });
 
 /**
@@ -143,6 +157,20 @@ export const changePassword = <ThrowOnError extends boolean = true>(options: Opt
 });
 
 /**
+ * Delete a user (admin)
+ *
+ * Deletes the account **and everything it wrote**: its posts (with every comment on them)
+ * and its comments on other posts, whose counts drop accordingly. Deleting yourself, or
+ * the last active admin, is 409. To keep the content, deactivate the user instead.
+ *
+ */
+export const deleteUser = <ThrowOnError extends boolean = true>(options: Options<DeleteUserData, ThrowOnError>) => (options.client ?? client).delete<DeleteUserResponses, DeleteUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}',
+    ...options
+});
+
+/**
  * Read a user
  *
  * Admins may read any user, others only themselves; anything else is 404.
@@ -150,5 +178,173 @@ export const changePassword = <ThrowOnError extends boolean = true>(options: Opt
 export const getUser = <ThrowOnError extends boolean = true>(options: Options<GetUserData, ThrowOnError>) => (options.client ?? client).get<GetUserResponses, GetUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
     url: '/api/v1/users/{user_id}',
+    ...options
+});
+
+/**
+ * Change a user's role or status (admin)
+ *
+ * Sets `role` and/or `is_active`. A deactivated user cannot log in or refresh, and their
+ * access tokens are refused from their next request on. Demoting or deactivating yourself,
+ * or the last active admin, is 409.
+ *
+ */
+export const updateUser = <ThrowOnError extends boolean = true>(options: Options<UpdateUserData, ThrowOnError>) => (options.client ?? client).patch<UpdateUserResponses, UpdateUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List a user's posts
+ *
+ * Public: the user's published posts, newest first. The user themself and admins may ask
+ * for `status=draft` or `status=all`; anyone else asking for drafts gets 403. Drafts and
+ * `all` are ordered by creation time, published posts by publication time.
+ *
+ */
+export const listUserPosts = <ThrowOnError extends boolean = true>(options: Options<ListUserPostsData, ThrowOnError>) => (options.client ?? client).get<ListUserPostsResponses, ListUserPostsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}/posts',
+    ...options
+});
+
+/**
+ * List published posts
+ *
+ * Public: published posts, newest publication first by default. `q` is a full-text search
+ * over title and body (English stemming; all words must match).
+ *
+ */
+export const listPosts = <ThrowOnError extends boolean = true>(options?: Options<ListPostsData, ThrowOnError>) => (options?.client ?? client).get<ListPostsResponses, ListPostsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/posts',
+    ...options
+});
+
+/**
+ * Write a post
+ *
+ * Creates a draft owned by the caller. The slug is derived from the title (and suffixed
+ * when taken); it does not change when the title does. With an `Idempotency-Key`, a
+ * retry with the same body within 24 hours replays the first answer and creates nothing.
+ *
+ */
+export const createPost = <ThrowOnError extends boolean = true>(options: Options<CreatePostData, ThrowOnError>) => (options.client ?? client).post<CreatePostResponses, CreatePostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/posts',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a post
+ *
+ * The author or an admin deletes the post and its comments. `If-Match` is required as for
+ * edits: 428 without it, 412 when stale.
+ *
+ */
+export const deletePost = <ThrowOnError extends boolean = true>(options: Options<DeletePostData, ThrowOnError>) => (options.client ?? client).delete<DeletePostResponses, DeletePostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/posts/{post_id}',
+    ...options
+});
+
+/**
+ * Read a post
+ *
+ * Published posts are public. A draft is visible to its author and admins only; anyone
+ * else gets 404. Sends an `ETag`; with a matching `If-None-Match` the answer is 304.
+ *
+ */
+export const getPost = <ThrowOnError extends boolean = true>(options: Options<GetPostData, ThrowOnError>) => (options.client ?? client).get<GetPostResponses, GetPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/posts/{post_id}',
+    ...options
+});
+
+/**
+ * Edit a post
+ *
+ * The author or an admin changes title, body or tags. `If-Match` with the post's current
+ * `ETag` is required: without it 428, with a stale one 412 (someone changed the post
+ * since you read it: read it again and reapply your edit).
+ *
+ */
+export const updatePost = <ThrowOnError extends boolean = true>(options: Options<UpdatePostData, ThrowOnError>) => (options.client ?? client).patch<UpdatePostResponses, UpdatePostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/posts/{post_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Publish a draft
+ *
+ * The author or an admin publishes a draft; publishing a published post is 409.
+ */
+export const publishPost = <ThrowOnError extends boolean = true>(options: Options<PublishPostData, ThrowOnError>) => (options.client ?? client).post<PublishPostResponses, PublishPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/posts/{post_id}/publish',
+    ...options
+});
+
+/**
+ * Take a post back to draft
+ *
+ * The author or an admin unpublishes a published post; unpublishing a draft is 409.
+ */
+export const unpublishPost = <ThrowOnError extends boolean = true>(options: Options<UnpublishPostData, ThrowOnError>) => (options.client ?? client).post<UnpublishPostResponses, UnpublishPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/posts/{post_id}/unpublish',
+    ...options
+});
+
+/**
+ * List a post's comments
+ *
+ * Oldest first. Public on published posts; on a draft only for whoever may see it.
+ */
+export const listComments = <ThrowOnError extends boolean = true>(options: Options<ListCommentsData, ThrowOnError>) => (options.client ?? client).get<ListCommentsResponses, ListCommentsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/posts/{post_id}/comments',
+    ...options
+});
+
+/**
+ * Comment on a post
+ *
+ * Any authenticated user comments on a published post (a draft is 409, an invisible post
+ * 404). `Idempotency-Key` works as for `createPost`.
+ *
+ */
+export const createComment = <ThrowOnError extends boolean = true>(options: Options<CreateCommentData, ThrowOnError>) => (options.client ?? client).post<CreateCommentResponses, CreateCommentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/posts/{post_id}/comments',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a comment
+ *
+ * The comment's author, the post's author, or an admin deletes a comment.
+ */
+export const deleteComment = <ThrowOnError extends boolean = true>(options: Options<DeleteCommentData, ThrowOnError>) => (options.client ?? client).delete<DeleteCommentResponses, DeleteCommentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/posts/{post_id}/comments/{comment_id}',
     ...options
 });

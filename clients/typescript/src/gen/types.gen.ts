@@ -92,6 +92,10 @@ export type User = {
     email: Email;
     display_name: DisplayName;
     role: Role;
+    /**
+     * `false` when an admin deactivated the account.
+     */
+    is_active: boolean;
     created_at: string;
 };
 
@@ -159,9 +163,193 @@ export type TokenPair = {
 };
 
 /**
+ * What an admin may change about a user; absent fields are left as they are.
+ */
+export type UserAdminUpdate = {
+    role?: Role;
+    /**
+     * `false` deactivates the account: no login, no refresh, tokens refused.
+     */
+    is_active?: boolean;
+};
+
+/**
+ * One page of users.
+ */
+export type UserPage = {
+    items: Array<User>;
+    next_cursor: NextCursor;
+};
+
+/**
+ * Pass as `cursor` for the next page; `null` on the last page.
+ */
+export type NextCursor = string | null;
+
+/**
+ * Who wrote a post or comment.
+ */
+export type AuthorSummary = {
+    id: string;
+    display_name: DisplayName;
+};
+
+/**
+ * Lowercase letters and digits, words joined by single hyphens.
+ */
+export type Tag = string;
+
+/**
+ * 0 to 10 distinct tags.
+ */
+export type Tags = Array<Tag>;
+
+/**
+ * The post's title; the slug is derived from it.
+ */
+export type PostTitle = string;
+
+/**
+ * Markdown, up to 100,000 characters.
+ */
+export type PostBody = string;
+
+/**
+ * Drafts are visible to their author and admins only.
+ */
+export type PostStatus = 'draft' | 'published';
+
+/**
+ * A post as readers see it.
+ */
+export type Post = {
+    id: string;
+    /**
+     * URL-friendly and unique; derived from the first title.
+     */
+    slug: string;
+    title: PostTitle;
+    body: PostBody;
+    tags: Tags;
+    status: PostStatus;
+    author: AuthorSummary;
+    created_at: string;
+    updated_at: string;
+    /**
+     * When the post was (last) published; `null` for a draft.
+     */
+    published_at: string | null;
+    comment_count: number;
+};
+
+/**
+ * A new post; it starts as a draft.
+ */
+export type PostCreate = {
+    title: PostTitle;
+    body: PostBody;
+    tags?: Tags;
+};
+
+/**
+ * The fields to change; absent fields are left as they are.
+ */
+export type PostUpdate = {
+    title?: PostTitle;
+    body?: PostBody;
+    tags?: Tags;
+};
+
+/**
+ * One page of posts.
+ */
+export type PostPage = {
+    items: Array<Post>;
+    next_cursor: NextCursor;
+};
+
+/**
+ * A comment on a post.
+ */
+export type Comment = {
+    id: string;
+    post_id: string;
+    author: AuthorSummary;
+    body: CommentBody;
+    created_at: string;
+};
+
+/**
+ * Plain text or Markdown, up to 5,000 characters.
+ */
+export type CommentBody = string;
+
+/**
+ * A new comment.
+ */
+export type CommentCreate = {
+    body: CommentBody;
+};
+
+/**
+ * One page of comments.
+ */
+export type CommentPage = {
+    items: Array<Comment>;
+    next_cursor: NextCursor;
+};
+
+/**
  * The user's id.
  */
 export type UserId = string;
+
+/**
+ * The post's id.
+ */
+export type PostId = string;
+
+/**
+ * The comment's id.
+ */
+export type CommentId = string;
+
+/**
+ * Page size.
+ */
+export type Limit = number;
+
+/**
+ * Opaque: the `next_cursor` of the previous page, sent back with the same filters. A
+ * tampered cursor, or one from another list or other filters, is 400.
+ *
+ */
+export type Cursor = string;
+
+/**
+ * Newest or oldest first.
+ */
+export type Sort = 'newest' | 'oldest';
+
+/**
+ * The `ETag` of the post as you last read it. Missing: 428. Stale: 412. It must be sent;
+ * it is marked required so generated clients ask for it.
+ *
+ */
+export type IfMatch = string;
+
+/**
+ * An `ETag` you hold; if it is still current the answer is 304 without a body.
+ */
+export type IfNoneMatch = string;
+
+/**
+ * A unique key per intended creation (a UUID is ideal). Retrying with the same key and
+ * body within 24 hours replays the first answer (status, body, `Location`) and creates
+ * nothing; the same key with a different body is 422. Keys are scoped to the caller.
+ *
+ */
+export type IdempotencyKey = string;
 
 export type GetLivenessData = {
     body?: never;
@@ -224,6 +412,10 @@ export type RegisterUserErrors = {
      * The request does not satisfy the contract; `errors[]` names each field.
      */
     422: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
 };
 
 export type RegisterUserError = RegisterUserErrors[keyof RegisterUserErrors];
@@ -257,6 +449,10 @@ export type IssueTokenErrors = {
      * The request does not satisfy the contract; `errors[]` names each field.
      */
     422: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
 };
 
 export type IssueTokenError = IssueTokenErrors[keyof IssueTokenErrors];
@@ -335,6 +531,70 @@ export type LogoutResponses = {
 };
 
 export type LogoutResponse = LogoutResponses[keyof LogoutResponses];
+
+export type ListUsersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque: the `next_cursor` of the previous page, sent back with the same filters. A
+         * tampered cursor, or one from another list or other filters, is 400.
+         *
+         */
+        cursor?: string;
+        /**
+         * Only users with this role.
+         */
+        role?: Role;
+        /**
+         * Only active (`true`) or deactivated (`false`) users.
+         */
+        is_active?: boolean;
+        /**
+         * A substring of the email or display name.
+         */
+        q?: string;
+        /**
+         * Newest or oldest first.
+         */
+        sort?: 'newest' | 'oldest';
+    };
+    url: '/api/v1/users';
+};
+
+export type ListUsersErrors = {
+    /**
+     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The caller is known but may not do this.
+     */
+    403: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+};
+
+export type ListUsersError = ListUsersErrors[keyof ListUsersErrors];
+
+export type ListUsersResponses = {
+    /**
+     * One page of users.
+     */
+    200: UserPage;
+};
+
+export type ListUsersResponse = ListUsersResponses[keyof ListUsersResponses];
 
 export type GetCurrentUserData = {
     body?: never;
@@ -431,6 +691,52 @@ export type ChangePasswordResponses = {
 
 export type ChangePasswordResponse = ChangePasswordResponses[keyof ChangePasswordResponses];
 
+export type DeleteUserData = {
+    body?: never;
+    path: {
+        /**
+         * The user's id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/users/{user_id}';
+};
+
+export type DeleteUserErrors = {
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The caller is known but may not do this.
+     */
+    403: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (for example a duplicate email).
+     */
+    409: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+};
+
+export type DeleteUserError = DeleteUserErrors[keyof DeleteUserErrors];
+
+export type DeleteUserResponses = {
+    /**
+     * The user and their content are gone.
+     */
+    204: void;
+};
+
+export type DeleteUserResponse = DeleteUserResponses[keyof DeleteUserResponses];
+
 export type GetUserData = {
     body?: never;
     path: {
@@ -468,3 +774,670 @@ export type GetUserResponses = {
 };
 
 export type GetUserResponse = GetUserResponses[keyof GetUserResponses];
+
+export type UpdateUserData = {
+    body: UserAdminUpdate;
+    path: {
+        /**
+         * The user's id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/users/{user_id}';
+};
+
+export type UpdateUserErrors = {
+    /**
+     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The caller is known but may not do this.
+     */
+    403: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (for example a duplicate email).
+     */
+    409: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+};
+
+export type UpdateUserError = UpdateUserErrors[keyof UpdateUserErrors];
+
+export type UpdateUserResponses = {
+    /**
+     * The updated user.
+     */
+    200: User;
+};
+
+export type UpdateUserResponse = UpdateUserResponses[keyof UpdateUserResponses];
+
+export type ListUserPostsData = {
+    body?: never;
+    path: {
+        /**
+         * The user's id.
+         */
+        user_id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque: the `next_cursor` of the previous page, sent back with the same filters. A
+         * tampered cursor, or one from another list or other filters, is 400.
+         *
+         */
+        cursor?: string;
+        /**
+         * Which posts to list.
+         */
+        status?: 'published' | 'draft' | 'all';
+        /**
+         * Newest or oldest first.
+         */
+        sort?: 'newest' | 'oldest';
+    };
+    url: '/api/v1/users/{user_id}/posts';
+};
+
+export type ListUserPostsErrors = {
+    /**
+     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The caller is known but may not do this.
+     */
+    403: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+};
+
+export type ListUserPostsError = ListUserPostsErrors[keyof ListUserPostsErrors];
+
+export type ListUserPostsResponses = {
+    /**
+     * One page of the user's posts.
+     */
+    200: PostPage;
+};
+
+export type ListUserPostsResponse = ListUserPostsResponses[keyof ListUserPostsResponses];
+
+export type ListPostsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque: the `next_cursor` of the previous page, sent back with the same filters. A
+         * tampered cursor, or one from another list or other filters, is 400.
+         *
+         */
+        cursor?: string;
+        /**
+         * Only posts by this user.
+         */
+        author_id?: string;
+        /**
+         * Only posts carrying this tag.
+         */
+        tag?: Tag;
+        /**
+         * Words to search for in title and body.
+         */
+        q?: string;
+        /**
+         * Newest or oldest first.
+         */
+        sort?: 'newest' | 'oldest';
+    };
+    url: '/api/v1/posts';
+};
+
+export type ListPostsErrors = {
+    /**
+     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+};
+
+export type ListPostsError = ListPostsErrors[keyof ListPostsErrors];
+
+export type ListPostsResponses = {
+    /**
+     * One page of posts.
+     */
+    200: PostPage;
+};
+
+export type ListPostsResponse = ListPostsResponses[keyof ListPostsResponses];
+
+export type CreatePostData = {
+    body: PostCreate;
+    headers?: {
+        /**
+         * A unique key per intended creation (a UUID is ideal). Retrying with the same key and
+         * body within 24 hours replays the first answer (status, body, `Location`) and creates
+         * nothing; the same key with a different body is 422. Keys are scoped to the caller.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/posts';
+};
+
+export type CreatePostErrors = {
+    /**
+     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The request body is larger than the server accepts.
+     */
+    413: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type CreatePostError = CreatePostErrors[keyof CreatePostErrors];
+
+export type CreatePostResponses = {
+    /**
+     * The draft was created.
+     */
+    201: Post;
+};
+
+export type CreatePostResponse = CreatePostResponses[keyof CreatePostResponses];
+
+export type DeletePostData = {
+    body?: never;
+    headers: {
+        /**
+         * The `ETag` of the post as you last read it. Missing: 428. Stale: 412. It must be sent;
+         * it is marked required so generated clients ask for it.
+         *
+         */
+        'If-Match': string;
+    };
+    path: {
+        /**
+         * The post's id.
+         */
+        post_id: string;
+    };
+    query?: never;
+    url: '/api/v1/posts/{post_id}';
+};
+
+export type DeletePostErrors = {
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The caller is known but may not do this.
+     */
+    403: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The `If-Match` ETag is stale; read the resource again and reapply the change.
+     */
+    412: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+    /**
+     * The operation needs an `If-Match` header.
+     */
+    428: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type DeletePostError = DeletePostErrors[keyof DeletePostErrors];
+
+export type DeletePostResponses = {
+    /**
+     * The post is gone.
+     */
+    204: void;
+};
+
+export type DeletePostResponse = DeletePostResponses[keyof DeletePostResponses];
+
+export type GetPostData = {
+    body?: never;
+    headers?: {
+        /**
+         * An `ETag` you hold; if it is still current the answer is 304 without a body.
+         */
+        'If-None-Match'?: string;
+    };
+    path: {
+        /**
+         * The post's id.
+         */
+        post_id: string;
+    };
+    query?: never;
+    url: '/api/v1/posts/{post_id}';
+};
+
+export type GetPostErrors = {
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+};
+
+export type GetPostError = GetPostErrors[keyof GetPostErrors];
+
+export type GetPostResponses = {
+    /**
+     * The post.
+     */
+    200: Post;
+};
+
+export type GetPostResponse = GetPostResponses[keyof GetPostResponses];
+
+export type UpdatePostData = {
+    body: PostUpdate;
+    headers: {
+        /**
+         * The `ETag` of the post as you last read it. Missing: 428. Stale: 412. It must be sent;
+         * it is marked required so generated clients ask for it.
+         *
+         */
+        'If-Match': string;
+    };
+    path: {
+        /**
+         * The post's id.
+         */
+        post_id: string;
+    };
+    query?: never;
+    url: '/api/v1/posts/{post_id}';
+};
+
+export type UpdatePostErrors = {
+    /**
+     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The caller is known but may not do this.
+     */
+    403: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The `If-Match` ETag is stale; read the resource again and reapply the change.
+     */
+    412: Problem;
+    /**
+     * The request body is larger than the server accepts.
+     */
+    413: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+    /**
+     * The operation needs an `If-Match` header.
+     */
+    428: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type UpdatePostError = UpdatePostErrors[keyof UpdatePostErrors];
+
+export type UpdatePostResponses = {
+    /**
+     * The updated post.
+     */
+    200: Post;
+};
+
+export type UpdatePostResponse = UpdatePostResponses[keyof UpdatePostResponses];
+
+export type PublishPostData = {
+    body?: never;
+    path: {
+        /**
+         * The post's id.
+         */
+        post_id: string;
+    };
+    query?: never;
+    url: '/api/v1/posts/{post_id}/publish';
+};
+
+export type PublishPostErrors = {
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The caller is known but may not do this.
+     */
+    403: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (for example a duplicate email).
+     */
+    409: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type PublishPostError = PublishPostErrors[keyof PublishPostErrors];
+
+export type PublishPostResponses = {
+    /**
+     * The published post.
+     */
+    200: Post;
+};
+
+export type PublishPostResponse = PublishPostResponses[keyof PublishPostResponses];
+
+export type UnpublishPostData = {
+    body?: never;
+    path: {
+        /**
+         * The post's id.
+         */
+        post_id: string;
+    };
+    query?: never;
+    url: '/api/v1/posts/{post_id}/unpublish';
+};
+
+export type UnpublishPostErrors = {
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The caller is known but may not do this.
+     */
+    403: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (for example a duplicate email).
+     */
+    409: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type UnpublishPostError = UnpublishPostErrors[keyof UnpublishPostErrors];
+
+export type UnpublishPostResponses = {
+    /**
+     * The post, a draft again.
+     */
+    200: Post;
+};
+
+export type UnpublishPostResponse = UnpublishPostResponses[keyof UnpublishPostResponses];
+
+export type ListCommentsData = {
+    body?: never;
+    path: {
+        /**
+         * The post's id.
+         */
+        post_id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque: the `next_cursor` of the previous page, sent back with the same filters. A
+         * tampered cursor, or one from another list or other filters, is 400.
+         *
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/posts/{post_id}/comments';
+};
+
+export type ListCommentsErrors = {
+    /**
+     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+};
+
+export type ListCommentsError = ListCommentsErrors[keyof ListCommentsErrors];
+
+export type ListCommentsResponses = {
+    /**
+     * One page of comments.
+     */
+    200: CommentPage;
+};
+
+export type ListCommentsResponse = ListCommentsResponses[keyof ListCommentsResponses];
+
+export type CreateCommentData = {
+    body: CommentCreate;
+    headers?: {
+        /**
+         * A unique key per intended creation (a UUID is ideal). Retrying with the same key and
+         * body within 24 hours replays the first answer (status, body, `Location`) and creates
+         * nothing; the same key with a different body is 422. Keys are scoped to the caller.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * The post's id.
+         */
+        post_id: string;
+    };
+    query?: never;
+    url: '/api/v1/posts/{post_id}/comments';
+};
+
+export type CreateCommentErrors = {
+    /**
+     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     */
+    400: Problem;
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request conflicts with the current state (for example a duplicate email).
+     */
+    409: Problem;
+    /**
+     * The request body is larger than the server accepts.
+     */
+    413: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type CreateCommentError = CreateCommentErrors[keyof CreateCommentErrors];
+
+export type CreateCommentResponses = {
+    /**
+     * The comment was created.
+     */
+    201: Comment;
+};
+
+export type CreateCommentResponse = CreateCommentResponses[keyof CreateCommentResponses];
+
+export type DeleteCommentData = {
+    body?: never;
+    path: {
+        /**
+         * The post's id.
+         */
+        post_id: string;
+        /**
+         * The comment's id.
+         */
+        comment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/posts/{post_id}/comments/{comment_id}';
+};
+
+export type DeleteCommentErrors = {
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The caller is known but may not do this.
+     */
+    403: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type DeleteCommentError = DeleteCommentErrors[keyof DeleteCommentErrors];
+
+export type DeleteCommentResponses = {
+    /**
+     * The comment is gone.
+     */
+    204: void;
+};
+
+export type DeleteCommentResponse = DeleteCommentResponses[keyof DeleteCommentResponses];

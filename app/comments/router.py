@@ -1,0 +1,73 @@
+import uuid
+
+from fastapi import APIRouter, Request, status
+from starlette.responses import Response
+
+from app.auth.dependencies import CurrentUser, OptionalUser
+from app.auth.limits import WriteLimit
+from app.comments import service
+from app.config import SettingsDep
+from app.contract import AuthorSummary, Comment, CommentCreate, CommentPage
+from app.db import models
+from app.db.session import SessionDep
+from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, idempotent_create
+from app.http.pagination import CursorQuery, LimitQuery, PageRequest, split_page
+from app.http.responses import json_bytes, json_response
+
+router = APIRouter(prefix="/api/v1/posts/{post_id}/comments", tags=["comments"])
+
+
+def to_contract(comment: models.Comment, author_name: str) -> Comment:
+    return Comment(
+        id=comment.id,
+        post_id=comment.post_id,
+        author=AuthorSummary(id=comment.author_id, display_name=author_name),
+        body=comment.body,
+        created_at=comment.created_at,
+    )
+
+
+@router.get("", response_model=CommentPage)
+async def list_comments(
+    post_id: uuid.UUID,
+    viewer: OptionalUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Response:
+    page = PageRequest(limit, cursor, newest_first=False, scope=f"comments|{post_id}")
+    rows = await service.list_visible(session, viewer, post_id, page, settings.secret_key)
+    items, next_cursor = split_page(
+        rows, page, settings.secret_key, key_of=lambda row: (row[0].created_at, row[0].id)
+    )
+    return json_response(
+        CommentPage(items=[to_contract(*row) for row in items], next_cursor=next_cursor)
+    )
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=Comment, dependencies=[WriteLimit]
+)
+async def create_comment(
+    post_id: uuid.UUID,
+    body: CommentCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    async def create() -> Created:
+        comment, author_name = await service.create(session, user, post_id, body)
+        location = f"{request.url.path}/{comment.id}"
+        return Created(json_bytes(to_contract(comment, author_name)), location)
+
+    request_fingerprint = fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+    return await idempotent_create(session, user.id, idempotency_key, request_fingerprint, create)
+
+
+@router.delete("/{comment_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[WriteLimit])
+async def delete_comment(
+    post_id: uuid.UUID, comment_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> None:
+    await service.delete(session, user, post_id, comment_id)

@@ -1,0 +1,80 @@
+"""`Idempotency-Key` on creates (draft-ietf-httpapi-idempotency-key-header).
+
+The key row is inserted in the request's own transaction. A concurrent duplicate's insert waits
+on the unique index until the first transaction ends: if it committed, the duplicate replays its
+stored answer; if it rolled back, the duplicate proceeds as if it were first. Nothing is created
+twice and no lock is held outside PostgreSQL.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Header
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from app.errors import Conflict, InvalidField
+from app.http import idempotency_repository
+from app.http.responses import json_response
+
+KEY_LIFETIME = timedelta(hours=24)
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7E]+$"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A create's answer, in the form it is stored and replayed."""
+
+    body: bytes
+    location: str
+    etag: str | None = None
+
+    def response(self) -> Response:
+        headers = {"Location": self.location}
+        if self.etag:
+            headers["ETag"] = self.etag
+        return json_response(self.body, 201, headers)
+
+
+def fingerprint(method: str, path: str, payload: dict[str, Any]) -> str:
+    canonical = json.dumps([method, path, payload], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def idempotent_create(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    key: str | None,
+    request_fingerprint: str,
+    create: Callable[[], Awaitable[Created]],
+) -> Response:
+    if key is None:
+        return (await create()).response()
+    expired_before = datetime.now(UTC) - KEY_LIFETIME
+    await idempotency_repository.delete_expired(session, user_id, key, expired_before)
+    if await idempotency_repository.claim(session, user_id, key, request_fingerprint):
+        created = await create()
+        await idempotency_repository.store(
+            session, user_id, key, created.body, created.location, created.etag
+        )
+        return created.response()
+    return _replay(await idempotency_repository.get(session, user_id, key), request_fingerprint)
+
+
+def _replay(stored: Any, request_fingerprint: str) -> Response:
+    if stored is None or stored.status_code is None:
+        raise Conflict("A request with this Idempotency-Key is still being processed.")
+    if stored.fingerprint != request_fingerprint:
+        raise InvalidField(
+            "header.Idempotency-Key",
+            "This key was already used for a different request; use a new key.",
+        )
+    return Created(stored.response_body, stored.location, stored.etag).response()

@@ -1,0 +1,1 @@
+"""Posts: drafts, publishing, reading, with ETags and keyset pagination."""

@@ -1,0 +1,85 @@
+"""Every SQL statement about posts."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+
+from app.db.models import Post, User
+from app.http.pagination import PageRequest, keyset
+
+
+@dataclass(frozen=True, slots=True)
+class PostFilters:
+    author_id: uuid.UUID | None = None
+    tag: str | None = None
+    query: str | None = None
+    statuses: tuple[str, ...] = ("published",)
+
+
+def _with_author() -> Select[Post, str]:
+    return select(Post, User.display_name).join(User, User.id == Post.author_id)
+
+
+async def get_with_author(
+    session: AsyncSession, post_id: uuid.UUID, *, for_update: bool = False
+) -> tuple[Post, str] | None:
+    statement = _with_author().where(Post.id == post_id)
+    if for_update:
+        # Serializes writers of one post: the If-Match check and the write see the same row.
+        statement = statement.with_for_update(of=Post)
+    row = (await session.execute(statement)).one_or_none()
+    return (row[0], row[1]) if row is not None else None
+
+
+def sort_key(filters: PostFilters) -> QueryableAttribute[Any]:
+    """Published lists follow publication time; lists with drafts follow creation time."""
+    return Post.published_at if filters.statuses == ("published",) else Post.created_at
+
+
+async def list_page(
+    session: AsyncSession, filters: PostFilters, page: PageRequest, secret: str
+) -> list[tuple[Post, str]]:
+    """One page (+1 row) of posts with their authors' names, in a single query."""
+    statement = _with_author().where(Post.status.in_(filters.statuses))
+    if filters.author_id is not None:
+        statement = statement.where(Post.author_id == filters.author_id)
+    if filters.tag is not None:
+        statement = statement.where(Post.tags.contains([filters.tag]))
+    if filters.query is not None:
+        statement = statement.where(
+            Post.search.bool_op("@@")(func.websearch_to_tsquery("english", filters.query))
+        )
+    statement = keyset(statement, page, secret, (sort_key(filters), Post.id))
+    return [(row[0], row[1]) for row in await session.execute(statement)]
+
+
+async def slug_exists(session: AsyncSession, slug: str) -> bool:
+    return bool(await session.scalar(select(exists().where(Post.slug == slug))))
+
+
+async def add(session: AsyncSession, post: Post) -> Post:
+    session.add(post)
+    await session.flush()
+    await session.refresh(post)  # server defaults: timestamps, counters
+    return post
+
+
+async def save(session: AsyncSession, post: Post) -> Post:
+    post.updated_at = func.now()
+    await session.flush()
+    await session.refresh(post)
+    return post
+
+
+async def remove(session: AsyncSession, post: Post) -> None:
+    await session.execute(delete(Post).where(Post.id == post.id))
+
+
+async def change_comment_count(session: AsyncSession, post_id: uuid.UUID, delta: int) -> None:
+    await session.execute(
+        update(Post).where(Post.id == post_id).values(comment_count=Post.comment_count + delta)
+    )

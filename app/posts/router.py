@@ -1,0 +1,153 @@
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request, status
+from starlette.responses import Response
+
+from app.auth.dependencies import CurrentUser, OptionalUser
+from app.auth.limits import WriteLimit
+from app.config import SettingsDep
+from app.contract import Post, PostCreate, PostPage, PostUpdate
+from app.db.session import SessionDep
+from app.http.etag import none_match, require_match
+from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, idempotent_create
+from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery, split_page
+from app.http.responses import json_response
+from app.posts import repository, service
+from app.posts.representation import body_and_etag, to_contract
+from app.posts.service import PostWithAuthor
+
+router = APIRouter(tags=["posts"])
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", min_length=1, max_length=200)]
+IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", min_length=1, max_length=200)]
+TagQuery = Annotated[
+    str | None, Query(min_length=1, max_length=32, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+]
+
+
+def _page_response(
+    rows: list[PostWithAuthor], page: PageRequest, secret: str, key: str
+) -> Response:
+    items, next_cursor = split_page(
+        rows, page, secret, key_of=lambda row: (getattr(row[0], key), row[0].id)
+    )
+    return json_response(
+        PostPage(items=[to_contract(post, name) for post, name in items], next_cursor=next_cursor)
+    )
+
+
+def _post_response(found: PostWithAuthor, status_code: int = 200) -> Response:
+    body, etag = body_and_etag(*found)
+    return json_response(body, status_code, {"ETag": etag})
+
+
+def _location(request: Request, post_id: uuid.UUID) -> str:
+    return str(request.url_for("get_post", post_id=post_id).path)
+
+
+@router.get("/api/v1/posts", response_model=PostPage)
+async def list_posts(
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    author_id: uuid.UUID | None = None,
+    tag: TagQuery = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    sort: SortQuery = "newest",
+) -> Response:
+    filters = repository.PostFilters(author_id=author_id, tag=tag, query=q)
+    scope = f"posts|{sort}|{author_id}|{tag}|{q}"
+    page = PageRequest(limit, cursor, sort == "newest", scope)
+    rows = await service.list_published(session, filters, page, settings.secret_key)
+    return _page_response(rows, page, settings.secret_key, "published_at")
+
+
+@router.get("/api/v1/users/{user_id}/posts", response_model=PostPage)
+async def list_user_posts(
+    user_id: uuid.UUID,
+    viewer: OptionalUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    status: Literal["published", "draft", "all"] = "published",
+    sort: SortQuery = "newest",
+) -> Response:
+    page = PageRequest(limit, cursor, sort == "newest", f"user-posts|{user_id}|{status}|{sort}")
+    rows = await service.list_for_user(session, viewer, user_id, status, page, settings.secret_key)
+    key = "published_at" if status == "published" else "created_at"
+    return _page_response(rows, page, settings.secret_key, key)
+
+
+@router.post(
+    "/api/v1/posts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Post,
+    dependencies=[WriteLimit],
+)
+async def create_post(
+    body: PostCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    async def create() -> Created:
+        found = await service.create(session, user, body)
+        content, etag = body_and_etag(*found)
+        return Created(content, _location(request, found[0].id), etag)
+
+    request_fingerprint = fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+    return await idempotent_create(session, user.id, idempotency_key, request_fingerprint, create)
+
+
+@router.get("/api/v1/posts/{post_id}", response_model=Post)
+async def get_post(
+    post_id: uuid.UUID,
+    viewer: OptionalUser,
+    session: SessionDep,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    body, etag = body_and_etag(*await service.get_visible(session, viewer, post_id))
+    if none_match(if_none_match, etag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return json_response(body, headers={"ETag": etag})
+
+
+@router.patch("/api/v1/posts/{post_id}", response_model=Post, dependencies=[WriteLimit])
+async def update_post(
+    post_id: uuid.UUID,
+    body: PostUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    if_match: IfMatch = None,
+) -> Response:
+    service.check_update(body)
+    found = await service.get_changeable(session, user, post_id)
+    require_match(if_match, body_and_etag(*found)[1], "post")
+    return _post_response(await service.update(session, found, body))
+
+
+@router.delete(
+    "/api/v1/posts/{post_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[WriteLimit],
+)
+async def delete_post(
+    post_id: uuid.UUID, user: CurrentUser, session: SessionDep, if_match: IfMatch = None
+) -> None:
+    found = await service.get_changeable(session, user, post_id)
+    require_match(if_match, body_and_etag(*found)[1], "post")
+    await service.delete(session, found)
+
+
+@router.post("/api/v1/posts/{post_id}/publish", response_model=Post, dependencies=[WriteLimit])
+async def publish_post(post_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+    return _post_response(await service.set_status(session, user, post_id, "published"))
+
+
+@router.post("/api/v1/posts/{post_id}/unpublish", response_model=Post, dependencies=[WriteLimit])
+async def unpublish_post(post_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+    return _post_response(await service.set_status(session, user, post_id, "draft"))

@@ -1,0 +1,81 @@
+"""Demo data so a person opening /docs has something to explore (`python -m app --demo`)."""
+
+import asyncio
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import service as auth_service
+from app.comments import service as comments_service
+from app.contract import CommentCreate, PostCreate, UserCreate
+from app.db.models import User
+from app.db.session import create_engine, create_sessionmaker
+from app.posts import service as posts_service
+
+logger = logging.getLogger("app.seed")
+
+DEMO_PASSWORD = "inkwell demo password"  # noqa: S105 - published on purpose, demo data only
+PEOPLE = [
+    ("ada@example.com", "Ada Lovelace", "admin"),
+    ("grace@example.com", "Grace Hopper", "user"),
+    ("alan@example.com", "Alan Turing", "user"),
+]
+TOPICS = ["history", "computing", "mathematics", "engines", "languages", "machines"]
+
+
+async def _people(session: AsyncSession) -> list[User]:
+    people = []
+    for email, name, role in PEOPLE:
+        user = await auth_service.register(
+            session, UserCreate(email=email, password=DEMO_PASSWORD, display_name=name)
+        )
+        user.role = role
+        people.append(user)
+    return people
+
+
+async def _posts(session: AsyncSession, people: list[User]) -> None:
+    for number in range(1, 31):
+        author = people[number % len(people)]
+        tags = [TOPICS[number % len(TOPICS)], TOPICS[(number * 7) % len(TOPICS)]]
+        post, _ = await posts_service.create(
+            session,
+            author,
+            PostCreate.model_validate(
+                {
+                    "title": f"Notes on {tags[0]}, part {number}",
+                    "body": f"# Part {number}\n\nThoughts on *{tags[0]}* and **{tags[1]}**.",
+                    "tags": sorted(set(tags)),
+                }
+            ),
+        )
+        if number % 5 == 0:
+            continue  # every fifth post stays a draft
+        await posts_service.set_status(session, author, post.id, "published")
+        for reader in people:
+            if reader.id != author.id:
+                body = CommentCreate(body=f"{reader.display_name} enjoyed part {number}.")
+                await comments_service.create(session, reader, post.id, body)
+
+
+async def seed(database_url: str) -> bool:
+    """Insert the demo data once; False when the database already has users."""
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            if await session.scalar(select(User.id).limit(1)) is not None:
+                return False
+            await _posts(session, await _people(session))
+            await session.commit()
+            return True
+    finally:
+        await engine.dispose()
+
+
+def seed_and_report(database_url: str) -> None:
+    if asyncio.run(seed(database_url)):
+        emails = ", ".join(email for email, _, _ in PEOPLE)
+        print(f"Demo data loaded: users {emails} (password '{DEMO_PASSWORD}'; ada is admin).")
+    else:
+        print("Demo data skipped: the database already has users.")
