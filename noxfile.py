@@ -230,7 +230,8 @@ def review(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def mock(session: nox.Session) -> None:
-    """Serve the spec's examples with Prism on http://127.0.0.1:4010 (for the Vue team)."""
+    """Serve the spec's examples with Prism on http://127.0.0.1:4010 (Prism's defaults), for the
+    Vue team; `nox -s mock -- --port 4011` moves it."""
     _spec_tool(session, "mock", *session.posargs)
 
 
