@@ -125,6 +125,36 @@ def contract(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Requests/s and p50/p99 of the read paths on 100,000 posts, beside an in-memory ceiling."""
+    _install(session)
+    if not _which("wrk"):
+        _apt_install(session, "wrk")
+    session.run("python", "-m", "tests.benchmarks.run", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def admin(session: nox.Session) -> None:
+    """Create or promote an administrator: `nox -s admin -- EMAIL [--display-name NAME]`."""
+    _install(session)
+    session.run("python", "-m", "app.admin", *session.posargs)
+
+
+def _which(program: str) -> bool:
+    import shutil
+
+    return shutil.which(program) is not None
+
+
+def _apt_install(session: nox.Session, package: str) -> None:
+    """Install a Debian package when running as root; otherwise say how."""
+    if os.geteuid() != 0:
+        session.error(f"{package} is missing: run `sudo apt-get install {package}` and retry.")
+    session.run("apt-get", "update", "-qq", external=True)
+    session.run("apt-get", "install", "-y", "-qq", package, external=True)
+
+
+@nox.session(python=PYTHON)
 def client(session: nox.Session) -> None:
     """The TypeScript package: type-check (and its tests against a live server)."""
     _install(session)

@@ -28,6 +28,11 @@ class Operation:
     success_status: int
 
 
+def spec_path(route_path: str) -> str:
+    """`/posts/{post_id:uuid}` -> `/posts/{post_id}`: convertors narrow matching, not the path."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", route_path)
+
+
 def snake_case(operation_id: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
 
@@ -88,12 +93,13 @@ def app_operations(app: FastAPI) -> list[Operation]:
     for route in iter_routes(app):
         if route.path in FRAMEWORK_PATHS or route.path is None:
             continue
+        path = spec_path(route.path)
         dependants = list(_flatten(route.dependant))
         for method in sorted(route.methods or ()):
             operations.append(
                 Operation(
                     method=method,
-                    path=route.path,
+                    path=path,
                     name=route.name or "",
                     path_params=frozenset(p.alias for d in dependants for p in d.path_params),
                     query_params=frozenset(p.alias for d in dependants for p in d.query_params),

@@ -19,6 +19,9 @@ async def test_wrong_method_is_405_naming_every_allowed_method(client: httpx.Asy
     response = await client.put(f"/api/v1/posts/{uuid.uuid4()}")
     assert_problem(response, 405)
     assert response.headers["allow"] == "DELETE, GET, PATCH"
+    me = await client.delete("/api/v1/users/me")  # not /users/{user_id}: "me" is no UUID
+    assert_problem(me, 405)
+    assert me.headers["allow"] == "GET, PATCH"
     live = await client.post("/api/v1/health/live")
     assert_problem(live, 405)
     assert live.headers["allow"] == "GET"

@@ -221,11 +221,12 @@ async def test_user_posts_validate_parameters(client: httpx.AsyncClient) -> None
     cases: list[tuple[str, dict[str, str], str]] = [
         (user["id"], {"status": "archived"}, "query.status"),
         (user["id"], {"sort": "sideways"}, "query.sort"),
-        ("not-a-uuid", {}, "path.user_id"),
     ]
     for user_id, params, location in cases:
         response = await _user_posts(client, user_id, bearer(tokens), **params)
         assert [e["location"] for e in assert_problem(response, 422)["errors"]] == [location]
+    # Ids are UUIDs in the route itself: anything else names no resource.
+    assert_problem(await _user_posts(client, "not-a-uuid", bearer(tokens)), 404)
 
 
 async def test_user_posts_order_drafts_by_creation_and_published_by_publication(

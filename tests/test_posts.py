@@ -176,8 +176,7 @@ async def test_draft_is_visible_to_its_author_and_admins_only(
 
 
 async def test_get_rejects_a_malformed_id_and_a_bad_token(client: httpx.AsyncClient) -> None:
-    response = await client.get(f"{POSTS}/not-a-uuid")
-    assert assert_problem(response, 422)["errors"][0]["location"] == "path.post_id"
+    assert_problem(await client.get(f"{POSTS}/not-a-uuid"), 404)
     _, tokens = await user_with_tokens(client)
     post = await create_post(client, tokens, publish=True)
     bad = await client.get(f"{POSTS}/{post['id']}", headers={"Authorization": "Bearer nope"})

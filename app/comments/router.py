@@ -14,7 +14,7 @@ from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, ide
 from app.http.pagination import CursorQuery, LimitQuery, PageRequest, split_page
 from app.http.responses import json_bytes, json_response
 
-router = APIRouter(prefix="/api/v1/posts/{post_id}/comments", tags=["comments"])
+router = APIRouter(prefix="/api/v1/posts/{post_id:uuid}/comments", tags=["comments"])
 
 
 def to_contract(comment: models.Comment, author_name: str) -> Comment:
@@ -66,7 +66,9 @@ async def create_comment(
     return await idempotent_create(session, user.id, idempotency_key, request_fingerprint, create)
 
 
-@router.delete("/{comment_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[WriteLimit])
+@router.delete(
+    "/{comment_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[WriteLimit]
+)
 async def delete_comment(
     post_id: uuid.UUID, comment_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> None:

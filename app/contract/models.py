@@ -52,10 +52,17 @@ class User(ContractModel):
     """
 
     id: UUID
-    email: Annotated[str, Field(max_length=254, min_length=3, pattern='^[^@\\s]+@[^@\\s]+$')]
+    email: Annotated[
+        str,
+        Field(
+            max_length=254, min_length=3, pattern='^[^@ \\t\\n\\r\\f\\v]+@[^@ \\t\\n\\r\\f\\v]+$'
+        ),
+    ]
     """
-    An email address. Only its shape (`local@domain`) is checked: deliverability is not,
-    and special-use domains such as `example.test` are accepted on purpose.
+    An email address. Only its shape (`local@domain`, no ASCII whitespace) is checked:
+    deliverability is not, and special-use domains such as `example.test` are accepted on
+    purpose. The pattern names its whitespace explicitly because `\\s` differs between
+    regex engines.
 
     """
     display_name: Annotated[str, Field(max_length=100, min_length=1)]
@@ -78,10 +85,17 @@ class UserCreate(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    email: Annotated[str, Field(max_length=254, min_length=3, pattern='^[^@\\s]+@[^@\\s]+$')]
+    email: Annotated[
+        str,
+        Field(
+            max_length=254, min_length=3, pattern='^[^@ \\t\\n\\r\\f\\v]+@[^@ \\t\\n\\r\\f\\v]+$'
+        ),
+    ]
     """
-    An email address. Only its shape (`local@domain`) is checked: deliverability is not,
-    and special-use domains such as `example.test` are accepted on purpose.
+    An email address. Only its shape (`local@domain`, no ASCII whitespace) is checked:
+    deliverability is not, and special-use domains such as `example.test` are accepted on
+    purpose. The pattern names its whitespace explicitly because `\\s` differs between
+    regex engines.
 
     """
     password: Annotated[str, Field(max_length=128, min_length=8)]

@@ -64,7 +64,7 @@ async def list_posts(
     return _page_response(rows, page, settings.secret_key, "published_at")
 
 
-@router.get("/api/v1/users/{user_id}/posts", response_model=PostPage)
+@router.get("/api/v1/users/{user_id:uuid}/posts", response_model=PostPage)
 async def list_user_posts(
     user_id: uuid.UUID,
     viewer: OptionalUser,
@@ -103,7 +103,7 @@ async def create_post(
     return await idempotent_create(session, user.id, idempotency_key, request_fingerprint, create)
 
 
-@router.get("/api/v1/posts/{post_id}", response_model=Post)
+@router.get("/api/v1/posts/{post_id:uuid}", response_model=Post)
 async def get_post(
     post_id: uuid.UUID,
     viewer: OptionalUser,
@@ -116,7 +116,7 @@ async def get_post(
     return json_response(body, headers={"ETag": etag})
 
 
-@router.patch("/api/v1/posts/{post_id}", response_model=Post, dependencies=[WriteLimit])
+@router.patch("/api/v1/posts/{post_id:uuid}", response_model=Post, dependencies=[WriteLimit])
 async def update_post(
     post_id: uuid.UUID,
     body: PostUpdate,
@@ -131,7 +131,7 @@ async def update_post(
 
 
 @router.delete(
-    "/api/v1/posts/{post_id}",
+    "/api/v1/posts/{post_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[WriteLimit],
 )
@@ -143,11 +143,13 @@ async def delete_post(
     await service.delete(session, found)
 
 
-@router.post("/api/v1/posts/{post_id}/publish", response_model=Post, dependencies=[WriteLimit])
+@router.post("/api/v1/posts/{post_id:uuid}/publish", response_model=Post, dependencies=[WriteLimit])
 async def publish_post(post_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     return _post_response(await service.set_status(session, user, post_id, "published"))
 
 
-@router.post("/api/v1/posts/{post_id}/unpublish", response_model=Post, dependencies=[WriteLimit])
+@router.post(
+    "/api/v1/posts/{post_id:uuid}/unpublish", response_model=Post, dependencies=[WriteLimit]
+)
 async def unpublish_post(post_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     return _post_response(await service.set_status(session, user, post_id, "draft"))

@@ -57,18 +57,18 @@ async def change_password(body: PasswordChange, user: CurrentUser, session: Sess
     await service.change_password(session, user, body)
 
 
-@router.get("/{user_id}", response_model=User)
+@router.get("/{user_id:uuid}", response_model=User)
 async def get_user(user_id: uuid.UUID, viewer: CurrentUser, session: SessionDep) -> User:
     return _user(await service.get_visible(session, viewer, user_id))
 
 
-@router.patch("/{user_id}", response_model=User)
+@router.patch("/{user_id:uuid}", response_model=User)
 async def update_user(
     user_id: uuid.UUID, body: UserAdminUpdate, admin: AdminUser, session: SessionDep
 ) -> User:
     return _user(await service.administer(session, admin, user_id, body))
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{user_id:uuid}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_user(user_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> None:
     await service.delete(session, admin, user_id)

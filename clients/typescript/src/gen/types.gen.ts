@@ -68,8 +68,10 @@ export type HealthStatus = {
 export type Role = 'user' | 'admin';
 
 /**
- * An email address. Only its shape (`local@domain`) is checked: deliverability is not,
- * and special-use domains such as `example.test` are accepted on purpose.
+ * An email address. Only its shape (`local@domain`, no ASCII whitespace) is checked:
+ * deliverability is not, and special-use domains such as `example.test` are accepted on
+ * purpose. The pattern names its whitespace explicitly because `\s` differs between
+ * regex engines.
  *
  */
 export type Email = string;
