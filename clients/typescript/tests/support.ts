@@ -48,7 +48,14 @@ export function recordingFetch(tamper: (request: Request) => Request = (request)
   return { fetch, calls, count };
 }
 
-/** Registers a new account and returns a client logged in as it. */
+/**
+ * Registers a new account and returns a client logged in as it.
+ *
+ * The server rate-limits per client address even in tests (by default 50 logins per 5 minutes,
+ * 60 anonymous writes such as registrations per minute) and the whole suite comes from
+ * 127.0.0.1: it uses about 20 logins and 25 registrations. Share an account where a test does
+ * not need its own login.
+ */
 export async function loggedInClient(options: Partial<InkwellClientOptions> = {}) {
   const email = uniqueEmail();
   const inkwell = createInkwellClient({ baseUrl: baseUrl(), ...options });
