@@ -1,11 +1,11 @@
 """`Deprecation` (RFC 9745) and `Sunset` (RFC 8594) headers for operations the spec deprecates.
 
 A deprecated operation states its dates in two extensions, RFC 3339 dates or date-times (a bare
-date means midnight UTC):
+date means midnight UTC), quoted so that YAML keeps them strings (lint: inkwell/quoted-timestamps):
 
     deprecated: true
-    x-deprecated-at: 2026-12-01        # required: since when (the `Deprecation` header)
-    x-sunset: 2027-06-01T00:00:00Z     # optional: when it may stop answering (`Sunset`)
+    x-deprecated-at: '2026-12-01'        # required: since when (the `Deprecation` header)
+    x-sunset: '2027-06-01T00:00:00Z'     # optional: when it may stop answering (`Sunset`)
 
 Every response of that operation, errors included, then carries `Deprecation: @1796083200` and
 `Sunset: Tue, 01 Jun 2027 00:00:00 GMT`. The middleware reads the served spec, so marking an

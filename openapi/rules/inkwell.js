@@ -1,6 +1,8 @@
 // Inkwell's contract rules that Redocly's configurable rules cannot express. Each rule reports
 // at the offending node, so Redocly prints file:line:column for every finding.
 
+import { isPair, isSeq, parseDocument, visit } from 'yaml';
+
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 // Strings whose format already bounds their length: a maxLength would only repeat it.
 const BOUNDED_FORMATS = new Set(['uuid', 'date-time', 'date']);
@@ -190,6 +192,35 @@ function DeprecationDates() {
   };
 }
 
+/**
+ * The server loads the spec with PyYAML (YAML 1.1), which turns an unquoted `2026-12-01` into a
+ * date that JSON cannot encode: /openapi.json would answer 500. Redocly reads YAML 1.2, where it
+ * is a string, so this rule looks at the source text itself.
+ */
+function QuotedTimestamps() {
+  const YAML11_TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}(?:$|[Tt]|[ \t]+\d)/;
+  return {
+    Root(_root, { location, report }) {
+      visit(parseDocument(location.source.body), {
+        Scalar(key, node, ancestors) {
+          if (key === 'key' || node.type !== 'PLAIN' || !YAML11_TIMESTAMP.test(String(node.source))) return;
+          report({ message: `Quote \`${node.source}\`: PyYAML would read it as a date.`, location: location.child(pathOf(ancestors, node)) });
+        },
+      });
+    },
+  };
+}
+
+/** The JSON-pointer segments of a node, from the ancestors `yaml`'s visit() hands over. */
+function pathOf(ancestors, node) {
+  const chain = [...ancestors, node];
+  return chain.slice(0, -1).flatMap((parent, i) => {
+    if (isPair(parent)) return [String(parent.key.value)];
+    if (isSeq(parent)) return [parent.items.indexOf(chain[i + 1])];
+    return [];
+  });
+}
+
 export default function inkwellPlugin() {
   return {
     id: 'inkwell',
@@ -200,6 +231,7 @@ export default function inkwellPlugin() {
         'paginated-lists': PaginatedLists,
         'link-targets': LinkTargets,
         'deprecation-dates': DeprecationDates,
+        'quoted-timestamps': QuotedTimestamps,
       },
     },
   };

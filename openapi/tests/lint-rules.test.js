@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, Scalar } from 'yaml';
 
 const HERE = dirname(dirname(fileURLToPath(import.meta.url)));
 const P = '/api/v1/selftest';
+// `yaml` writes date-like strings unquoted; these stay quoted, as the house rule wants.
+const quoted = (text) => Object.assign(new Scalar(text), { type: 'QUOTE_SINGLE' });
 
 const ok = {
   description: 'OK.',
@@ -89,10 +91,21 @@ const PLANTS = [
   }],
   [['paths', `${P}/undated`], { get: operation('selftestUndated', { deprecated: true }) }],
   [['paths', `${P}/early-sunset`], {
-    get: operation('selftestEarlySunset', { deprecated: true, 'x-deprecated-at': '2026-06-01', 'x-sunset': '2026-01-01' }),
+    get: operation('selftestEarlySunset', {
+      deprecated: true,
+      'x-deprecated-at': quoted('2026-06-01'),
+      'x-sunset': quoted('2026-01-01'),
+    }),
   }],
   [['paths', `${P}/dated`], {
-    get: operation('selftestDated', { deprecated: true, 'x-deprecated-at': '2026-06-01', 'x-sunset': '2026-12-01T00:00:00Z' }),
+    get: operation('selftestDated', {
+      deprecated: true,
+      'x-deprecated-at': quoted('2026-06-01'),
+      'x-sunset': quoted('2026-12-01T00:00:00Z'),
+    }),
+  }],
+  [['paths', `${P}/unquoted`], {
+    get: operation('selftestUnquoted', { deprecated: true, 'x-deprecated-at': '2026-06-01' }),
   }],
   [['components', 'schemas', 'SelftestBounds'], {
     type: 'object',
@@ -129,6 +142,7 @@ const EXPECTED = [
   ['spectral:oas3-schema', [...LINKS, 'NoTarget']],
   ['inkwell/deprecation-dates', ['paths', `${P}/undated`, 'get', 'deprecated']],
   ['inkwell/deprecation-dates', ['paths', `${P}/early-sunset`, 'get', 'x-sunset']],
+  ['inkwell/quoted-timestamps', ['paths', `${P}/unquoted`, 'get', 'x-deprecated-at']],
   ['inkwell/bounded-schemas', ['components', 'schemas', 'SelftestBounds', 'properties', 'text']],
   ['inkwell/bounded-schemas', ['components', 'schemas', 'SelftestBounds', 'properties', 'count']],
   ['inkwell/bounded-schemas', ['components', 'schemas', 'SelftestBounds', 'properties', 'list']],
