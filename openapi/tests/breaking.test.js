@@ -38,6 +38,12 @@ const CASES = [
   ['narrowed request type', unchanged, (s) => {
     schemas(s).TokenRequest.properties.scope = { type: 'integer', minimum: 0, maximum: 9 };
   }, false, "request body property 'scope' not to be narrowed"],
+  ['tightened request bound', unchanged, (s) => {
+    schemas(s).DisplayName.maxLength = 50;
+  }, false, "request property 'display_name' accepts less: maxLength 100 -> 50"],
+  ['loosened request bound', unchanged, (s) => {
+    schemas(s).DisplayName.maxLength = 200;
+  }, true, 'Checks:'],
   ['added optional request field', unchanged, (s) => {
     schemas(s).ProfileUpdate.properties.bio = bio;
   }, true, "property /schema/properties/bio: added"],

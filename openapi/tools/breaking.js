@@ -1,14 +1,16 @@
-// The breaking-change gate: Optic's `breaking-changes` ruleset, released baseline -> working spec.
+// The breaking-change gate: Optic's `breaking-changes` ruleset and Inkwell's request bounds
+// (optic-standard.yml), released baseline -> working spec.
 // Optic waives its checks when info.version changes major (in either direction), so this script
 // first makes sure the major never goes down, then lets Optic print every change, classified.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
+const HERE = fileURLToPath(new URL('..', import.meta.url));
 // Arguments (for trying out a planted change): [baseline] [working].
 const [BASELINE = 'baseline/openapi.yaml', WORKING = 'openapi.yaml'] = process.argv.slice(2);
-const OPTIC = fileURLToPath(new URL('../node_modules/.bin/optic', import.meta.url));
 
 function versionOf(file) {
   const version = String(parse(readFileSync(file, 'utf8')).info?.version ?? '');
@@ -35,8 +37,11 @@ if (working.major > released.major) {
 // stdout is all this gate needs.
 const { CI: _ci, ...opticEnvironment } = process.env;
 // `loose`: Optic's bundled OpenAPI 3.1 schema rejects valid Link `requestBody` values; the spec's
-// structure is already checked by Redocly and Spectral in `npm run lint`.
-const optic = spawnSync(OPTIC, ['diff', BASELINE, WORKING, '--check', '--validation', 'loose'], {
+// structure is already checked by Redocly and Spectral in `npm run lint`. Optic resolves the
+// standard's local rulesets against its working directory, hence `cwd`.
+const args = ['diff', resolve(BASELINE), resolve(WORKING), '--check', '--validation', 'loose'];
+const optic = spawnSync(join(HERE, 'node_modules', '.bin', 'optic'), [...args, '--standard', 'optic-standard.yml'], {
+  cwd: HERE,
   stdio: 'inherit',
   env: { ...opticEnvironment, OPTIC_TELEMETRY_LEVEL: 'off', NO_UPDATE_NOTIFIER: '1' },
 });
