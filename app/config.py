@@ -65,4 +65,9 @@ def get_settings() -> Settings:
     return Settings()
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+async def _settings() -> Settings:
+    # async on purpose: FastAPI runs sync dependencies in a thread pool, a hop per request.
+    return get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
