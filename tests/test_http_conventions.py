@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from app.spec import SPEC_PATH
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, user_with_tokens
 
 
 async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
@@ -112,3 +112,12 @@ async def test_a_body_that_is_not_text_is_400_problem(client: httpx.AsyncClient)
         headers={"content-type": "application/json"},
     )
     assert_problem(response, 400)
+
+
+async def test_no_content_answers_carry_no_content_type(client: httpx.AsyncClient) -> None:
+    _, tokens = await user_with_tokens(client)
+    response = await client.post(
+        "/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert response.status_code == 204
+    assert "content-type" not in response.headers

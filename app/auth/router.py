@@ -48,6 +48,6 @@ async def refresh_token(
     return await service.refresh(session, settings, body.refresh_token)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def logout(body: RefreshRequest, session: SessionDep) -> None:
     await service.logout(session, body.refresh_token)

@@ -67,7 +67,10 @@ async def create_comment(
 
 
 @router.delete(
-    "/{comment_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[WriteLimit]
+    "/{comment_id:uuid}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    dependencies=[WriteLimit],
 )
 async def delete_comment(
     post_id: uuid.UUID, comment_id: uuid.UUID, user: CurrentUser, session: SessionDep

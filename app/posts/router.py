@@ -133,6 +133,7 @@ async def update_post(
 @router.delete(
     "/api/v1/posts/{post_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
     dependencies=[WriteLimit],
 )
 async def delete_post(

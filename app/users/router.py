@@ -52,7 +52,7 @@ async def update_current_user(body: ProfileUpdate, user: CurrentUser, session: S
     return _user(await service.update_profile(session, user, body))
 
 
-@router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
     await service.change_password(session, user, body)
 
@@ -69,6 +69,6 @@ async def update_user(
     return _user(await service.administer(session, admin, user_id, body))
 
 
-@router.delete("/{user_id:uuid}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{user_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def delete_user(user_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> None:
     await service.delete(session, admin, user_id)
