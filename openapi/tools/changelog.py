@@ -11,6 +11,7 @@ no dates, nothing from the environment.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -52,6 +53,11 @@ def ref_name(node: Any) -> str | None:
 
 def code(value: Any) -> str:
     return f"`{value}`"
+
+
+def show(value: Any) -> str:
+    """A keyword's value as the spec's JSON would spell it: `^[a-z]+$`, 100, true."""
+    return code(value) if isinstance(value, str) else json.dumps(value)
 
 
 def summarize(schema: Any) -> str:
@@ -97,11 +103,11 @@ def schema_changes(old: Any, new: Any) -> list[str]:
         if before == after:
             continue
         if before is None:
-            phrases.append(f"{keyword} {after!r} added")
+            phrases.append(f"{keyword} {show(after)} added")
         elif after is None:
-            phrases.append(f"{keyword} {before!r} removed")
+            phrases.append(f"{keyword} {show(before)} removed")
         else:
-            phrases.append(f"{keyword} {before!r} → {after!r}")
+            phrases.append(f"{keyword} {show(before)} → {show(after)}")
     if old.get("deprecated") != new.get("deprecated"):
         phrases.append("deprecated" if new.get("deprecated") else "no longer deprecated")
     return phrases
