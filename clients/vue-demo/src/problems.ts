@@ -1,0 +1,24 @@
+import { ProblemError } from '@inkwell/client';
+
+/** What a form shows for a failed request: a message per field (422) and one for the form. */
+export interface FormErrors {
+  fields: Record<string, string>;
+  form?: string;
+}
+
+export function formErrors(error: unknown): FormErrors {
+  if (!error) {
+    return { fields: {} };
+  }
+  if (!(error instanceof ProblemError)) {
+    // No answer at all: the API is down or CORS_ORIGINS does not list this page's origin.
+    return { fields: {}, form: `The API could not be reached (${String(error)}).` };
+  }
+  const fields: Record<string, string> = {};
+  // A form has one input per top-level field: `tags.2` is shown at the tags input.
+  for (const [location, message] of Object.entries(error.fieldErrors())) {
+    const [field = location] = location.split('.');
+    fields[field] ??= message;
+  }
+  return { fields, form: error.detail ?? error.title };
+}

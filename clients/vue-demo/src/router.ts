@@ -1,0 +1,33 @@
+import { createRouter, createWebHistory } from 'vue-router';
+
+import { loggedIn } from './inkwell';
+import EditView from './views/EditView.vue';
+import LoginView from './views/LoginView.vue';
+import PostsView from './views/PostsView.vue';
+import WriteView from './views/WriteView.vue';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    requiresLogin?: boolean;
+  }
+}
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', name: 'posts', component: PostsView },
+    { path: '/login', name: 'login', component: LoginView },
+    { path: '/write', name: 'write', component: WriteView, meta: { requiresLogin: true } },
+    {
+      path: '/posts/:id/edit',
+      name: 'edit',
+      component: EditView,
+      props: true,
+      meta: { requiresLogin: true },
+    },
+  ],
+});
+
+router.beforeEach((to) =>
+  to.meta.requiresLogin && !loggedIn.value ? { name: 'login', query: { next: to.fullPath } } : true,
+);
