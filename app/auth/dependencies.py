@@ -6,6 +6,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import tokens
+from app.auth.roles import is_admin
 from app.config import SettingsDep
 from app.db.models import User
 from app.db.session import SessionDep
@@ -47,13 +48,9 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 async def require_admin(user: CurrentUser) -> User:
-    if user.role != "admin":
+    if not is_admin(user):
         raise Forbidden("This operation is for administrators.")
     return user
 
 
 AdminUser = Annotated[User, Depends(require_admin)]
-
-
-def is_admin(user: User | None) -> bool:
-    return user is not None and user.role == "admin"

@@ -4,7 +4,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.dependencies import is_admin
+from app.auth.roles import is_admin
 from app.comments import repository
 from app.contract import CommentCreate
 from app.db.models import Comment, User

@@ -7,7 +7,7 @@ from pydantic import MISSING
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.dependencies import is_admin
+from app.auth.roles import is_admin
 from app.contract import PostCreate, PostUpdate, Tag
 from app.db.models import Post, User
 from app.errors import Conflict, Forbidden, InvalidField, NotFound

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import passwords
 from app.auth import repository as tokens_repository
-from app.auth.service import check_password_rules
+from app.auth import service as auth_service
 from app.comments import repository as comments_repository
 from app.contract import PasswordChange, ProfileUpdate, Role, UserAdminUpdate
 from app.db.models import User
@@ -37,7 +37,7 @@ async def update_profile(session: AsyncSession, user: User, body: ProfileUpdate)
 async def change_password(session: AsyncSession, user: User, body: PasswordChange) -> None:
     if not await passwords.verify_password(body.current_password, user.password_hash):
         raise Forbidden("The current password is not correct.")
-    check_password_rules(body.new_password, user.email, "body.new_password")
+    auth_service.check_password_rules(body.new_password, user.email, "body.new_password")
     user.password_hash = await passwords.hash_password(body.new_password)
     await repository.save(session, user)
     await tokens_repository.revoke_all_for_user(session, user.id, datetime.now(UTC))
