@@ -1,14 +1,18 @@
 """What every response shares: problem+json errors, request ids, security headers, the spec."""
 
+import asyncio
 import uuid
 
 import httpx
 import yaml
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.session import create_engine, create_sessionmaker
 from app.main import create_app
 from app.spec import SPEC_PATH
-from tests.helpers import assert_problem, user_with_tokens
+from tests.helpers import assert_problem, bearer, user_with_tokens
 
 
 async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
@@ -121,3 +125,33 @@ async def test_no_content_answers_carry_no_content_type(client: httpx.AsyncClien
     )
     assert response.status_code == 204
     assert "content-type" not in response.headers
+
+
+async def test_a_database_that_does_not_answer_is_503(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    _, tokens = await user_with_tokens(client)
+    working = app.state.sessionmaker
+    dead = create_engine("postgresql+asyncpg://postgres@/postgres?host=/nonexistent-socket-dir")
+    app.state.sessionmaker = create_sessionmaker(dead)
+    try:
+        response = await client.get("/api/v1/users/me", headers=bearer(tokens))
+    finally:
+        app.state.sessionmaker = working
+        await dead.dispose()
+    assert "retry" in assert_problem(response, 503)["detail"]
+
+
+async def test_racing_registrations_of_one_email_create_one_account(
+    app: FastAPI, committed_db: AsyncEngine
+) -> None:
+    body = {"email": "race@example.com", "password": "long enough", "display_name": "Racer"}
+    async with httpx.AsyncClient(base_url=app.state.base_url) as http:
+        answers = await asyncio.gather(
+            *(http.post("/api/v1/auth/register", json=body) for _ in range(10))
+        )
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [201] + [409] * 9
+    async with committed_db.connect() as connection:
+        count = await connection.scalar(text("SELECT count(*) FROM users"))
+    assert count == 1

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -11,11 +12,13 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from app.errors import AppError
+from app.errors import AppError, Conflict, ServiceUnavailable
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping (a round trip per request): a connection that died is reported by its first
+    # use, the pool is invalidated, and the request answers 503 (see get_session).
+    return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_recycle=1800)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -26,23 +29,25 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Commit once when the handler succeeds; roll back when it raises.
 
     An `AppError` with `keep_changes` (token reuse revokes a chain, then answers 401) commits
-    what the service flushed before re-raising.
+    what the service flushed before re-raising. A constraint the services did not foresee (two
+    racing inserts) is 409; a database that does not answer is 503: never a 500.
     """
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
         try:
             yield session
+            await session.commit()
         except AppError as error:
-            if error.keep_changes:
-                await session.commit()
-            else:
-                await session.rollback()
+            await (session.commit() if error.keep_changes else session.rollback())
             raise
+        except IntegrityError as error:
+            await session.rollback()
+            raise Conflict("The request conflicts with data that changed meanwhile.") from error
+        except (OSError, InterfaceError, OperationalError) as error:
+            raise ServiceUnavailable("The database does not answer; retry shortly.") from error
         except BaseException:
             await session.rollback()
             raise
-        else:
-            await session.commit()
 
 
 # scope="function": commit before the response is sent, so a client never sees a success
