@@ -154,13 +154,48 @@ def _apt_install(session: nox.Session, package: str) -> None:
     session.run("apt-get", "install", "-y", "-qq", package, external=True)
 
 
+DEMO = ROOT / "clients" / "vue-demo"
+CHROMIUM = Path("/usr/bin/chromium")  # the browser clients/vue-demo/tests/browser.test.js drives
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _npm_against_live_server(
+    session: nox.Session, folder: Path, script: str, env: dict[str, str] | None = None
+) -> None:
+    """`npm run SCRIPT` in `folder` with INKWELL_BASE_URL set to a server on a fresh database."""
+    live_server = ("python", "-m", "contracts_tests.live_server", "--")
+    session.run(*live_server, "npm", "--prefix", str(folder), "run", "--silent", script, env=env)
+
+
 @nox.session(python=PYTHON)
 def client(session: nox.Session) -> None:
-    """The TypeScript package: type-check (and its tests against a live server)."""
+    """The TypeScript package (type check, tests against a live server, build) and the Vue demo
+    using it (type check, a Chromium test against a live server; screenshots in reports/browser/).
+    """
     _install(session)
+    if not CHROMIUM.exists():
+        _apt_install(session, "chromium")
     with session.chdir(CLIENT):
         _npm_ci(session, CLIENT)
         session.run("npm", "run", "--silent", "typecheck", external=True)
+    _npm_against_live_server(session, CLIENT, "test")
+    with session.chdir(CLIENT):
+        # The demo imports the package through its `exports`, i.e. dist/, which git ignores.
+        session.run("npm", "run", "--silent", "build", external=True)
+    with session.chdir(DEMO):
+        _npm_ci(session, DEMO)
+        session.run("npm", "run", "--silent", "typecheck", external=True)
+    # The server must allow the demo's origin: the port is chosen here and given to both.
+    port = _free_port()
+    origin = {"CORS_ORIGINS": f"http://127.0.0.1:{port}", "DEMO_PORT": str(port)}
+    _npm_against_live_server(session, DEMO, "test:browser", env=origin)
 
 
 def _spec_tool(session: nox.Session, script: str, *args: str) -> None:

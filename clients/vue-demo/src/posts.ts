@@ -1,8 +1,4 @@
-import {
-  listPostsInfiniteQueryKey,
-  type Post,
-  type PostCreate,
-} from '@inkwell/client';
+import { listPostsInfiniteQueryKey, type Post, type PostCreate } from '@inkwell/client';
 import type { QueryClient } from '@tanstack/vue-query';
 
 import { client } from './inkwell';

@@ -93,7 +93,11 @@ let failed = false;
  * A step on the shared page. Steps build on each other, so after a failure the rest skip
  * rather than fail for the same reason; each step leaves a screenshot, a failing one too.
  */
-function step(/** @type {string} */ name, /** @type {string} */ shot, /** @type {() => Promise<void>} */ body) {
+function step(
+  /** @type {string} */ name,
+  /** @type {string} */ shot,
+  /** @type {() => Promise<void>} */ body,
+) {
   test(name, async (t) => {
     if (failed) {
       t.skip('an earlier step failed');
@@ -185,7 +189,10 @@ describe('the Vue demo in Chromium', () => {
     await api.login(USER.email, USER.password);
     for (let n = 1; n <= PAGE_SIZE + 1; n += 1) {
       const body = `Seeded through the API so that the list has a second page. ${'Lorem ipsum. '.repeat(8)}`;
-      const { data } = await createPost({ client: api.client, body: { title: `Seeded ${n}`, body } });
+      const { data } = await createPost({
+        client: api.client,
+        body: { title: `Seeded ${n}`, body },
+      });
       await publishPost({ client: api.client, path: { post_id: data.id } });
     }
     await page.reload();
@@ -201,35 +208,42 @@ describe('the Vue demo in Chromium', () => {
     assert.equal(await posts.count(), PAGE_SIZE + 2);
   });
 
-  step('says so when the post was changed elsewhere, and reloads it', '6-saved-after-reload', async () => {
-    await page.locator('article', { hasText: TITLE }).getByRole('link', { name: 'Edit' }).click();
-    const title = page.locator('#title');
-    await eventually(async () => (await title.inputValue()) === TITLE, 'the post in the form');
-    await title.fill('Edited in the page');
+  step(
+    'says so when the post was changed elsewhere, and reloads it',
+    '6-saved-after-reload',
+    async () => {
+      await page.locator('article', { hasText: TITLE }).getByRole('link', { name: 'Edit' }).click();
+      const title = page.locator('#title');
+      await eventually(async () => (await title.inputValue()) === TITLE, 'the post in the form');
+      await title.fill('Edited in the page');
 
-    const post_id = page.url().split('/').at(-2) ?? '';
-    const read = await withETag(getPost({ client: api.client, path: { post_id } }));
-    await updatePost({
-      client: api.client,
-      path: { post_id },
-      body: { title: 'Changed elsewhere' },
-      headers: ifMatch(read.etag),
-    });
+      const post_id = page.url().split('/').at(-2) ?? '';
+      const read = await withETag(getPost({ client: api.client, path: { post_id } }));
+      await updatePost({
+        client: api.client,
+        path: { post_id },
+        body: { title: 'Changed elsewhere' },
+        headers: ifMatch(read.etag),
+      });
 
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    const conflict = page.locator('.conflict');
-    await conflict.waitFor();
-    assert.match(await conflict.innerText(), /This post was changed elsewhere/);
-    await screenshot('5-conflict-message');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      const conflict = page.locator('.conflict');
+      await conflict.waitFor();
+      assert.match(await conflict.innerText(), /This post was changed elsewhere/);
+      await screenshot('5-conflict-message');
 
-    await conflict.getByRole('button', { name: 'Reload' }).click();
-    await eventually(async () => (await title.inputValue()) === 'Changed elsewhere', 'the reload');
-    await title.fill('Edited after reloading');
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByText('Saved.').waitFor();
-    const { data: saved } = await getPost({ client: api.client, path: { post_id } });
-    assert.equal(saved.title, 'Edited after reloading');
-  });
+      await conflict.getByRole('button', { name: 'Reload' }).click();
+      await eventually(
+        async () => (await title.inputValue()) === 'Changed elsewhere',
+        'the reload',
+      );
+      await title.fill('Edited after reloading');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText('Saved.').waitFor();
+      const { data: saved } = await getPost({ client: api.client, path: { post_id } });
+      assert.equal(saved.title, 'Edited after reloading');
+    },
+  );
 
   test('had no uncaught errors in the page', () => {
     assert.deepEqual(pageErrors, []);
