@@ -167,11 +167,11 @@ async def test_a_key_expires_after_24_hours(client: httpx.AsyncClient, db: Async
     assert len(await _post_ids(client, user["id"], tokens)) == 2
 
 
-@pytest.mark.parametrize("key", ["", "has space", "tab\tinside", "x" * 256])
-async def test_an_invalid_key_is_422(client: httpx.AsyncClient, key: str) -> None:
+async def test_an_invalid_key_is_422(client: httpx.AsyncClient) -> None:
     user, tokens = await user_with_tokens(client)
-    errors = assert_problem(await _create(client, tokens, key), 422)["errors"]
-    assert [error["location"] for error in errors] == [KEY_LOCATION]
+    for key in ("", "has space", "tab\tinside", "x" * 256):
+        errors = assert_problem(await _create(client, tokens, key), 422)["errors"]
+        assert [error["location"] for error in errors] == [KEY_LOCATION], key
     assert await _post_ids(client, user["id"], tokens) == []
 
 

@@ -276,15 +276,15 @@ async def _list_urls(
     return urls, bearer(tokens)
 
 
-@pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "1.5"])
 async def test_limit_out_of_bounds_is_422_on_every_list(
-    client: httpx.AsyncClient, db: AsyncConnection, limit: str
+    client: httpx.AsyncClient, db: AsyncConnection
 ) -> None:
     urls, headers = await _list_urls(client, db)
     for url in urls:
-        response = await client.get(url, params={"limit": limit}, headers=headers)
-        errors = assert_problem(response, 422)["errors"]
-        assert [error["location"] for error in errors] == ["query.limit"], url
+        for limit in ("0", "101", "-1", "ten", "1.5"):
+            response = await client.get(url, params={"limit": limit}, headers=headers)
+            errors = assert_problem(response, 422)["errors"]
+            assert [error["location"] for error in errors] == ["query.limit"], (url, limit)
 
 
 async def test_limit_bounds_and_cursor_length_on_every_list(

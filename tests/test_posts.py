@@ -83,40 +83,39 @@ async def test_slug_stays_when_the_title_changes(client: httpx.AsyncClient) -> N
     assert response.json()["slug"] == "first-title"
 
 
-@pytest.mark.parametrize(
-    ("fields", "location"),
-    [
-        ({"tags": ["Upper"]}, "body.tags.0"),
-        ({"tags": ["two words"]}, "body.tags.0"),
-        ({"tags": ["ok", "double--hyphen"]}, "body.tags.1"),
-        ({"tags": ["-leading"]}, "body.tags.0"),
-        ({"tags": [""]}, "body.tags.0"),
-        ({"tags": ["x" * 33]}, "body.tags.0"),
-        ({"tags": [f"t{n}" for n in range(11)]}, "body.tags"),
-        ({"tags": ["same", "other", "same"]}, "body.tags"),
-        ({"tags": "not-a-list"}, "body.tags"),
-        ({"tags": None}, "body.tags"),
-        ({"title": ""}, "body.title"),
-        ({"title": "x" * 201}, "body.title"),
-        ({"title": None}, "body.title"),
-        ({"body": "x" * 100_001}, "body.body"),
-        ({"title": "nul \x00 inside"}, "body.title"),
-        ({"body": "nul \x00 inside"}, "body.body"),
-        ({"tags": ["ok\x00"]}, "body.tags"),
-        ({"status": "published"}, "body.status"),
-        ({"author_id": str(uuid.uuid4())}, "body.author_id"),
-        ({"slug": "chosen"}, "body.slug"),
-        ({"comment_count": 5}, "body.comment_count"),
-    ],
-)
-async def test_create_names_the_invalid_field(
-    client: httpx.AsyncClient, fields: dict[str, Any], location: str
-) -> None:
+# One user sends every invalid body: a user per case would cost more than the cases.
+INVALID_CREATES: list[tuple[dict[str, Any], str]] = [
+    ({"tags": ["Upper"]}, "body.tags.0"),
+    ({"tags": ["two words"]}, "body.tags.0"),
+    ({"tags": ["ok", "double--hyphen"]}, "body.tags.1"),
+    ({"tags": ["-leading"]}, "body.tags.0"),
+    ({"tags": [""]}, "body.tags.0"),
+    ({"tags": ["x" * 33]}, "body.tags.0"),
+    ({"tags": [f"t{n}" for n in range(11)]}, "body.tags"),
+    ({"tags": ["same", "other", "same"]}, "body.tags"),
+    ({"tags": "not-a-list"}, "body.tags"),
+    ({"tags": None}, "body.tags"),
+    ({"title": ""}, "body.title"),
+    ({"title": "x" * 201}, "body.title"),
+    ({"title": None}, "body.title"),
+    ({"body": "x" * 100_001}, "body.body"),
+    ({"title": "nul \x00 inside"}, "body.title"),
+    ({"body": "nul \x00 inside"}, "body.body"),
+    ({"tags": ["ok\x00"]}, "body.tags"),
+    ({"status": "published"}, "body.status"),
+    ({"author_id": str(uuid.uuid4())}, "body.author_id"),
+    ({"slug": "chosen"}, "body.slug"),
+    ({"comment_count": 5}, "body.comment_count"),
+]
+
+
+async def test_create_names_the_invalid_field(client: httpx.AsyncClient) -> None:
     user, tokens = await user_with_tokens(client)
-    body = {"title": "A title", "body": "Words.", **fields}
-    response = await client.post(POSTS, json=body, headers=bearer(tokens))
-    errors = assert_problem(response, 422)["errors"]
-    assert [error["location"] for error in errors] == [location]
+    for fields, location in INVALID_CREATES:
+        body = {"title": "A title", "body": "Words.", **fields}
+        response = await client.post(POSTS, json=body, headers=bearer(tokens))
+        errors = assert_problem(response, 422)["errors"]
+        assert [error["location"] for error in errors] == [location], fields
     mine = await client.get(
         f"/api/v1/users/{user['id']}/posts", params={"status": "all"}, headers=bearer(tokens)
     )
@@ -239,28 +238,29 @@ async def test_update_changes_only_the_fields_sent(client: httpx.AsyncClient) ->
     assert again.json() == updated
 
 
-@pytest.mark.parametrize(
-    ("fields", "location"),
-    [
-        ({"tags": ["dup", "dup"]}, "body.tags"),
-        ({"tags": ["Bad"]}, "body.tags.0"),
-        ({"tags": None}, "body.tags"),
-        ({"title": None}, "body.title"),
-        ({"title": ""}, "body.title"),
-        ({"body": "a\x00b"}, "body.body"),
-        ({"status": "published"}, "body.status"),
-    ],
-)
+INVALID_UPDATES: list[tuple[dict[str, Any], str]] = [
+    ({"tags": ["dup", "dup"]}, "body.tags"),
+    ({"tags": ["Bad"]}, "body.tags.0"),
+    ({"tags": None}, "body.tags"),
+    ({"title": None}, "body.title"),
+    ({"title": ""}, "body.title"),
+    ({"body": "a\x00b"}, "body.body"),
+    ({"status": "published"}, "body.status"),
+]
+
+
 async def test_update_names_the_invalid_field_and_changes_nothing(
-    client: httpx.AsyncClient, fields: dict[str, Any], location: str
+    client: httpx.AsyncClient,
 ) -> None:
     _, tokens = await user_with_tokens(client)
     post = await create_post(client, tokens)
     etag = await current_etag(client, post["id"], tokens)
-    response = await client.patch(
-        f"{POSTS}/{post['id']}", json=fields, headers={**bearer(tokens), "If-Match": etag}
-    )
-    assert [e["location"] for e in assert_problem(response, 422)["errors"]] == [location]
+    for fields, location in INVALID_UPDATES:
+        response = await client.patch(
+            f"{POSTS}/{post['id']}", json=fields, headers={**bearer(tokens), "If-Match": etag}
+        )
+        errors = assert_problem(response, 422)["errors"]
+        assert [error["location"] for error in errors] == [location], fields
     assert await current_etag(client, post["id"], tokens) == etag
 
 
@@ -459,9 +459,12 @@ async def _operate(
             return await client.post(f"{url}/{operation}", headers=headers)
 
 
-@pytest.mark.parametrize(("status", "operation"), list(MATRIX))
+MUTATIONS = {"update", "delete", "publish", "unpublish"}
+
+
+@pytest.mark.parametrize("status", ["draft", "published"])
 async def test_authorization_matrix(
-    client: httpx.AsyncClient, db: AsyncConnection, status: str, operation: str
+    client: httpx.AsyncClient, db: AsyncConnection, status: str
 ) -> None:
     _, owner_tokens = await user_with_tokens(client)
     _, other_tokens = await user_with_tokens(client)
@@ -473,11 +476,17 @@ async def test_authorization_matrix(
         "owner": bearer(owner_tokens),
         "admin": bearer(admin_tokens),
     }
-    for actor, expected in zip(ACTORS, MATRIX[status, operation], strict=True):
-        post = await create_post(client, owner_tokens, publish=status == "published")
-        etag = await current_etag(client, post["id"], owner_tokens)
-        response = await _operate(client, operation, post["id"], headers[actor], etag)
-        assert response.status_code == expected, (actor, response.text)
-        if expected >= 400:
-            assert_problem(response, expected)
-            assert await current_etag(client, post["id"], owner_tokens) == etag, actor
+    post = await create_post(client, owner_tokens, publish=status == "published")
+    for (post_status, operation), expectations in MATRIX.items():
+        if post_status != status:
+            continue
+        for actor, expected in zip(ACTORS, expectations, strict=True):
+            etag = await current_etag(client, post["id"], owner_tokens)
+            response = await _operate(client, operation, post["id"], headers[actor], etag)
+            case = (operation, actor, response.text)
+            assert response.status_code == expected, case
+            if expected >= 400:
+                assert_problem(response, expected)
+                assert await current_etag(client, post["id"], owner_tokens) == etag, case
+            elif operation in MUTATIONS:
+                post = await create_post(client, owner_tokens, publish=status == "published")
