@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.session import create_engine, create_sessionmaker
 from app.main import create_app
-from app.spec import SPEC_PATH
+from app.spec import SPEC_PATH, parse_spec
 from tests.helpers import assert_problem, bearer, user_with_tokens
 
 
@@ -155,3 +155,7 @@ async def test_racing_registrations_of_one_email_create_one_account(
     async with committed_db.connect() as connection:
         count = await connection.scalar(text("SELECT count(*) FROM users"))
     assert count == 1
+
+
+def test_spec_dates_stay_strings() -> None:
+    assert parse_spec("x-sunset: 2027-06-01\n") == {"x-sunset": "2027-06-01"}
