@@ -1,19 +1,15 @@
-import { ProblemError } from '@inkwell/client';
 import { QueryClient, VueQueryPlugin } from '@tanstack/vue-query';
 import { createApp } from 'vue';
 
 import App from './App.vue';
 import { inkwell, loggedIn } from './inkwell';
+import { retryUnlessRefused } from './problems';
 import { router } from './router';
 import './style.css';
 
 const queryClient = new QueryClient({
   defaultOptions: {
-    queries: {
-      // A 4xx answer will not change on retry; a lost connection or a 5xx may.
-      retry: (failures, error) =>
-        failures < 2 && !(error instanceof ProblemError && error.status < 500),
-    },
+    queries: { retry: retryUnlessRefused },
   },
 });
 

@@ -6,6 +6,14 @@ export interface FormErrors {
   form?: string;
 }
 
+/**
+ * Whether to try a request again: not after an answer below 500, which a retry would only
+ * repeat; after a lost connection or a server error, at most twice.
+ */
+export function retryUnlessRefused(failures: number, error: unknown): boolean {
+  return failures < 2 && !(error instanceof ProblemError && error.status < 500);
+}
+
 export function formErrors(error: unknown): FormErrors {
   if (!error) {
     return { fields: {} };
