@@ -18,9 +18,13 @@ export function formErrors(error: unknown): FormErrors {
   if (!error) {
     return { fields: {} };
   }
+  if (error instanceof TypeError) {
+    // fetch got no answer it may show: the API is down, or its CORS_ORIGINS does not list this
+    // page's origin (the browser's console says which).
+    return { fields: {}, form: `The API could not be reached (${error.message}).` };
+  }
   if (!(error instanceof ProblemError)) {
-    // No answer at all: the API is down or CORS_ORIGINS does not list this page's origin.
-    return { fields: {}, form: `The API could not be reached (${String(error)}).` };
+    return { fields: {}, form: String(error) };
   }
   const fields: Record<string, string> = {};
   // A form has one input per top-level field: `tags.2` is shown at the tags input.
