@@ -11,7 +11,7 @@ from app.auth.router import router as auth_router
 from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
-from app.db.session import create_engine, create_sessionmaker
+from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
 from app.http.access_log import AccessLogMiddleware, configure_logging
@@ -32,6 +32,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(resolve_database_url(app.state.settings))
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.read_sessionmaker = create_read_sessionmaker(engine)
     try:
         yield
     finally:

@@ -24,7 +24,7 @@ from fastapi import FastAPI
 
 from app.config import get_settings
 from app.db.scratch import scratch_database
-from app.db.session import create_engine, create_sessionmaker
+from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.main import create_app
 from contracts_tests.live_server import free_port
 
@@ -59,16 +59,16 @@ async def app(database_url: str) -> AsyncIterator[FastAPI]:
 async def db(app: FastAPI) -> AsyncIterator[AsyncConnection]:
     """The test's connection; the server's sessions nest inside its transaction."""
     engine: AsyncEngine = app.state.engine
-    shared = app.state.sessionmaker
+    shared = app.state.sessionmaker, app.state.read_sessionmaker
     async with engine.connect() as connection:
         transaction = await connection.begin()
-        app.state.sessionmaker = async_sessionmaker(
+        app.state.sessionmaker = app.state.read_sessionmaker = async_sessionmaker(
             connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
         try:
             yield connection
         finally:
-            app.state.sessionmaker = shared
+            app.state.sessionmaker, app.state.read_sessionmaker = shared
             await transaction.rollback()
 
 
@@ -76,10 +76,13 @@ async def db(app: FastAPI) -> AsyncIterator[AsyncConnection]:
 async def committed_db(app: FastAPI) -> AsyncIterator[AsyncEngine]:
     """Real commits on separate connections (concurrency tests); tables are emptied afterwards."""
     engine = create_engine(get_settings().database_url or "")
+    shared = app.state.sessionmaker, app.state.read_sessionmaker
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.read_sessionmaker = create_read_sessionmaker(engine)
     try:
         yield engine
     finally:
+        app.state.sessionmaker, app.state.read_sessionmaker = shared
         async with engine.begin() as connection:
             tables = await connection.scalar(
                 text(

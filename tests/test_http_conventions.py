@@ -131,13 +131,13 @@ async def test_a_database_that_does_not_answer_is_503(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     _, tokens = await user_with_tokens(client)
-    working = app.state.sessionmaker
+    working = app.state.sessionmaker, app.state.read_sessionmaker
     dead = create_engine("postgresql+asyncpg://postgres@/postgres?host=/nonexistent-socket-dir")
-    app.state.sessionmaker = create_sessionmaker(dead)
+    app.state.sessionmaker = app.state.read_sessionmaker = create_sessionmaker(dead)
     try:
         response = await client.get("/api/v1/users/me", headers=bearer(tokens))
     finally:
-        app.state.sessionmaker = working
+        app.state.sessionmaker, app.state.read_sessionmaker = working
         await dead.dispose()
     assert "retry" in assert_problem(response, 503)["detail"]
 

@@ -25,6 +25,14 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """For GET and HEAD, which write nothing: no BEGIN/COMMIT, one round trip per query."""
+    return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Commit once when the handler succeeds; roll back when it raises.
 
@@ -32,7 +40,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     what the service flushed before re-raising. A constraint the services did not foresee (two
     racing inserts) is 409; a database that does not answer is 503: never a 500.
     """
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    state = request.app.state
+    sessionmaker: async_sessionmaker[AsyncSession] = (
+        state.read_sessionmaker if request.method in SAFE_METHODS else state.sessionmaker
+    )
     async with sessionmaker() as session:
         try:
             yield session

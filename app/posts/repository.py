@@ -1,10 +1,11 @@
 """Every SQL statement about posts."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, select, update
+from sqlalchemy import Row, Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -25,6 +26,18 @@ def _with_author() -> Select[Post, str]:
     return select(Post, User.display_name).join(User, User.id == Post.author_id)
 
 
+# Lists read plain columns, not ORM entities: nothing on a page is changed, so identity-map
+# bookkeeping per row would be pure cost. Built once; statements are immutable.
+_LIST_COLUMNS = (
+    Post.id, Post.slug, Post.title, Post.body, Post.tags, Post.status, Post.author_id,
+    Post.created_at, Post.updated_at, Post.published_at, Post.comment_count,
+    User.display_name.label("author_name"),
+)  # fmt: skip
+_LIST = select(*_LIST_COLUMNS).join(User, User.id == Post.author_id)
+_LIST_PUBLISHED = _LIST.where(PUBLISHED)
+ListRow = Row[*tuple[Any, ...]]
+
+
 async def get_with_author(
     session: AsyncSession, post_id: uuid.UUID, *, for_update: bool = False
 ) -> tuple[Post, str] | None:
@@ -43,14 +56,14 @@ def sort_key(filters: PostFilters) -> QueryableAttribute[Any]:
 
 async def list_page(
     session: AsyncSession, filters: PostFilters, page: PageRequest, secret: str
-) -> list[tuple[Post, str]]:
-    """One page (+1 row) of posts with their authors' names, in a single query."""
+) -> Sequence[ListRow]:
+    """One page (+1 row) of posts with their authors' names (`author_name`), in one query."""
     # A literal predicate, not a bound parameter: only then can PostgreSQL prove that the
     # partial index `ix_posts_published` applies (asyncpg's prepared statements use generic plans).
     if filters.statuses == ("published",):
-        statement = _with_author().where(PUBLISHED)
+        statement = _LIST_PUBLISHED
     else:
-        statement = _with_author().where(Post.status.in_(filters.statuses))
+        statement = _LIST.where(Post.status.in_(filters.statuses))
     if filters.author_id is not None:
         statement = statement.where(Post.author_id == filters.author_id)
     if filters.tag is not None:
@@ -60,7 +73,7 @@ async def list_page(
             Post.search.bool_op("@@")(func.websearch_to_tsquery("english", filters.query))
         )
     statement = keyset(statement, page, secret, (sort_key(filters), Post.id))
-    return [(row[0], row[1]) for row in await session.execute(statement)]
+    return (await session.execute(statement)).all()
 
 
 async def slug_exists(session: AsyncSession, slug: str) -> bool:

@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, status
@@ -14,6 +15,7 @@ from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, ide
 from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery, split_page
 from app.http.responses import json_response
 from app.posts import repository, service
+from app.posts.repository import ListRow
 from app.posts.representation import body_and_etag, to_contract
 from app.posts.service import PostWithAuthor
 
@@ -26,15 +28,14 @@ TagQuery = Annotated[
 ]
 
 
-def _page_response(
-    rows: list[PostWithAuthor], page: PageRequest, secret: str, key: str
-) -> Response:
+def _page_response(rows: Sequence[ListRow], page: PageRequest, secret: str, key: str) -> Response:
     items, next_cursor = split_page(
-        rows, page, secret, key_of=lambda row: (getattr(row[0], key), row[0].id)
+        rows, page, secret, key_of=lambda row: (getattr(row, key), row.id)
     )
-    return json_response(
-        PostPage(items=[to_contract(post, name) for post, name in items], next_cursor=next_cursor)
+    page_model = PostPage.model_construct(
+        items=[to_contract(row, row.author_name) for row in items], next_cursor=next_cursor
     )
+    return json_response(page_model)
 
 
 def _post_response(found: PostWithAuthor, status_code: int = 200) -> Response:

@@ -1,6 +1,7 @@
 """Rules about posts: who sees and changes what, and the draft/published life cycle."""
 
 import uuid
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import MISSING
@@ -13,7 +14,7 @@ from app.db.models import Post, User
 from app.errors import Conflict, Forbidden, InvalidField, NotFound
 from app.http.pagination import PageRequest
 from app.posts import repository, slugs
-from app.posts.repository import PostFilters
+from app.posts.repository import ListRow, PostFilters
 from app.users import repository as users_repository
 
 PostWithAuthor = tuple[Post, str]
@@ -104,7 +105,7 @@ async def set_status(
 
 async def list_published(
     session: AsyncSession, filters: PostFilters, page: PageRequest, secret: str
-) -> list[PostWithAuthor]:
+) -> Sequence[ListRow]:
     return await repository.list_page(session, filters, page, secret)
 
 
@@ -115,7 +116,7 @@ async def list_for_user(
     status: Literal["published", "draft", "all"],
     page: PageRequest,
     secret: str,
-) -> list[PostWithAuthor]:
+) -> Sequence[ListRow]:
     if await users_repository.get(session, user_id) is None:
         raise NotFound("No user with this id.")
     owner_or_admin = viewer is not None and (viewer.id == user_id or is_admin(viewer))
