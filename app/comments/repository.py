@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Comment, User
@@ -11,6 +11,10 @@ from app.http.pagination import PageRequest, keyset
 
 def _with_author() -> Select[Comment, str]:
     return select(Comment, User.display_name).join(User, User.id == Comment.author_id)
+
+
+# One statement object for every post (bound post_id), so its paged form is built once.
+_ON_POST = _with_author().where(Comment.post_id == bindparam("post_id"))
 
 
 async def get_on_post(
@@ -23,9 +27,9 @@ async def get_on_post(
 async def list_page(
     session: AsyncSession, post_id: uuid.UUID, page: PageRequest, secret: str
 ) -> list[tuple[Comment, str]]:
-    statement = _with_author().where(Comment.post_id == post_id)
-    statement = keyset(statement, page, secret, (Comment.created_at, Comment.id))
-    return [(row[0], row[1]) for row in await session.execute(statement)]
+    paged, params = keyset(_ON_POST, page, secret, (Comment.created_at, Comment.id))
+    rows = await session.execute(paged, {**params, "post_id": post_id})
+    return [(row[0], row[1]) for row in rows]
 
 
 async def add(session: AsyncSession, comment: Comment) -> Comment:

@@ -18,7 +18,9 @@ from app.errors import AppError, Conflict, ServiceUnavailable
 def create_engine(database_url: str) -> AsyncEngine:
     # No pre-ping (a round trip per request): a connection that died is reported by its first
     # use, the pool is invalidated, and the request answers 503 (see get_session).
-    return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_recycle=1800)
+    # A pool as large as the concurrency one worker serves, so connections are reused (each
+    # keeps its prepared statements) instead of opened and closed as overflow.
+    return create_async_engine(database_url, pool_size=20, max_overflow=10, pool_recycle=1800)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -13,11 +13,12 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 from fastapi import Query
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, bindparam, tuple_
 from sqlalchemy.orm import QueryableAttribute
 
 from app.errors import BadRequest
@@ -70,19 +71,36 @@ def decode_cursor(secret: str, scope: str, cursor: str) -> tuple[datetime, UUID]
         raise BadRequest(INVALID_CURSOR) from error
 
 
+Key = tuple[QueryableAttribute[Any], QueryableAttribute[Any]]
+
+
+@lru_cache(maxsize=256)
+def _paged(statement: SelectT, key: Key, newest_first: bool, after_cursor: bool) -> SelectT:
+    """The statement ordered by `key`, resuming after bound values; built once per shape.
+
+    Statements are immutable, and the unfiltered lists pass the same module-level statement
+    every time, so their hot path skips SQLAlchemy's (costly) statement construction.
+    """
+    if after_cursor:
+        after = tuple_(
+            bindparam("after_time", type_=key[0].type), bindparam("after_id", type_=key[1].type)
+        )
+        statement = statement.where(tuple_(*key) < after if newest_first else tuple_(*key) > after)
+    order = [column.desc() if newest_first else column.asc() for column in key]
+    return statement.order_by(*order).limit(bindparam("page_rows"))
+
+
 def keyset(
-    statement: SelectT,
-    page: PageRequest,
-    secret: str,
-    key: tuple[QueryableAttribute[Any], QueryableAttribute[Any]],
-) -> SelectT:
-    """Order by `key` (time, id), resume after the cursor, and fetch one row more than a page."""
+    statement: SelectT, page: PageRequest, secret: str, key: Key
+) -> tuple[SelectT, dict[str, Any]]:
+    """Order by `key` (time, id), resume after the cursor, and fetch one row more than a page.
+
+    Returns the statement and the parameters to execute it with.
+    """
+    params: dict[str, Any] = {"page_rows": page.limit + 1}
     if page.cursor is not None:
-        after = decode_cursor(secret, page.scope, page.cursor)
-        comparison = tuple_(*key) < after if page.newest_first else tuple_(*key) > after
-        statement = statement.where(comparison)
-    order = [column.desc() if page.newest_first else column.asc() for column in key]
-    return statement.order_by(*order).limit(page.limit + 1)
+        params["after_time"], params["after_id"] = decode_cursor(secret, page.scope, page.cursor)
+    return _paged(statement, key, page.newest_first, page.cursor is not None), params
 
 
 def split_page(

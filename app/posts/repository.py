@@ -72,8 +72,8 @@ async def list_page(
         statement = statement.where(
             Post.search.bool_op("@@")(func.websearch_to_tsquery("english", filters.query))
         )
-    statement = keyset(statement, page, secret, (sort_key(filters), Post.id))
-    return (await session.execute(statement)).all()
+    paged, params = keyset(statement, page, secret, (sort_key(filters), Post.id))
+    return (await session.execute(paged, params)).all()
 
 
 async def slug_exists(session: AsyncSession, slug: str) -> bool:

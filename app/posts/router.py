@@ -16,7 +16,7 @@ from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery,
 from app.http.responses import json_response
 from app.posts import repository, service
 from app.posts.repository import ListRow
-from app.posts.representation import body_and_etag, to_contract
+from app.posts.representation import body_and_etag, page_body
 from app.posts.service import PostWithAuthor
 
 router = APIRouter(tags=["posts"])
@@ -32,10 +32,7 @@ def _page_response(rows: Sequence[ListRow], page: PageRequest, secret: str, key:
     items, next_cursor = split_page(
         rows, page, secret, key_of=lambda row: (getattr(row, key), row.id)
     )
-    page_model = PostPage.model_construct(
-        items=[to_contract(row, row.author_name) for row in items], next_cursor=next_cursor
-    )
-    return json_response(page_model)
+    return json_response(page_body(items, next_cursor))
 
 
 def _post_response(found: PostWithAuthor, status_code: int = 200) -> Response:

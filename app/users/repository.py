@@ -55,8 +55,8 @@ async def list_page(
                 User.display_name.ilike(pattern, escape="\\"),
             )
         )
-    statement = keyset(statement, page, secret, (User.created_at, User.id))
-    return list(await session.scalars(statement))
+    paged, params = keyset(statement, page, secret, (User.created_at, User.id))
+    return list(await session.scalars(paged, params))
 
 
 def _escape_like(text: str) -> str:
