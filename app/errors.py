@@ -14,9 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.contract import FieldError, Problem
-from app.http.request_id import HEADER as REQUEST_ID_HEADER
 from app.http.request_id import current_request_id
 from app.http.routes import allowed_methods
 
@@ -123,8 +123,6 @@ def problem_response(
         problem.detail = detail
     if errors:
         problem.errors = list(errors)
-    # Set here too: a 500 is answered outside the middleware that adds it to other responses.
-    headers = {**(headers or {}), REQUEST_ID_HEADER: request_id}
     return JSONResponse(
         problem.model_dump(mode="json"),
         status_code=status,
@@ -169,13 +167,38 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail, headers=headers)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error", extra={"path": request.url.path})
-    return problem_response(request, 500, "An unexpected error occurred; quote the request id.")
+class UnexpectedErrorMiddleware:
+    """Answer an exception no handler knows as a 500 problem, without internals.
+
+    It sits inside the other middleware (Starlette's own last resort sits outside them), so
+    the answer still carries CORS, security and request-id headers: a browser can read it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            logger.exception("unhandled error", extra={"fields": {"path": scope["path"]}})
+            if started:
+                raise
+            detail = "An unexpected error occurred; quote the request id."
+            await problem_response(Request(scope), 500, detail)(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)

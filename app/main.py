@@ -12,7 +12,7 @@ from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
-from app.errors import install_error_handlers
+from app.errors import UnexpectedErrorMiddleware, install_error_handlers
 from app.health.router import router as health_router
 from app.http.access_log import AccessLogMiddleware, configure_logging
 from app.http.body_limit import BodyLimitMiddleware
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_error_handlers(app)
     # Last added runs first: the request id must exist before anything else can log or fail.
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ExtraHeadersMiddleware)
     app.add_middleware(

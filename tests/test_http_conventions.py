@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.config import get_settings
 from app.db.session import create_engine, create_sessionmaker
 from app.main import create_app
 from app.spec import SPEC_PATH, parse_spec
@@ -64,7 +65,7 @@ async def test_oversized_chunked_body_is_413_problem(
 
 
 async def test_unexpected_errors_are_500_without_internals() -> None:
-    app = create_app()
+    app = create_app(get_settings().model_copy(update={"cors_origins": ["http://demo.test"]}))
 
     async def explode() -> None:
         raise RuntimeError("secret internals: password=hunter2")
@@ -72,12 +73,16 @@ async def test_unexpected_errors_are_500_without_internals() -> None:
     app.add_api_route("/explode", explode)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        response = await http.get("/explode", headers={"X-Request-ID": "trace-me-123"})
+        response = await http.get(
+            "/explode", headers={"X-Request-ID": "trace-me-123", "Origin": "http://demo.test"}
+        )
     body = assert_problem(response, 500)
     assert "hunter2" not in response.text
     assert "Traceback" not in response.text
     assert body["request_id"] == "trace-me-123"
     assert response.headers["x-request-id"] == "trace-me-123"
+    # Answered inside the CORS layer: a browser app can read the problem and its request id.
+    assert response.headers["access-control-allow-origin"] == "http://demo.test"
 
 
 async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:
