@@ -3,13 +3,23 @@
 import types
 from typing import Any, ClassVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
 
 # JSON scalars that pydantic's lax mode would coerce (0 -> False, "5" -> 5). Strict mode as a
 # whole would also refuse enum and date strings coming through FastAPI, so only these are pinned.
 _ACCEPTED: dict[type, tuple[type, ...]] = {bool: (bool,), int: (int,), float: (int, float)}
 _JSON_NAMES = {bool: "boolean", int: "integer", float: "number"}
 NUL_MESSAGE = "Text must not contain the NUL character"
+
+
+def _reject_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    return value
+
+
+# For text in query parameters, which are no contract models: `Annotated[str, Query(), NoNul]`.
+NoNul = AfterValidator(_reject_nul)
 
 
 def _scalar_type(annotation: Any) -> type | None:

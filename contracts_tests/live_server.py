@@ -55,6 +55,8 @@ def live_server(
             "ENVIRONMENT": "test",
             "SECRET_KEY": secrets.token_urlsafe(48),
             "DATABASE_URL": database_url,
+            # Quiet by default: the per-request JSON lines would drown the test runner's output.
+            "LOG_LEVEL": os.environ.get("INKWELL_SERVER_LOG_LEVEL", "WARNING"),
             **(extra_env or {}),
         }
         command = [

@@ -27,6 +27,7 @@ from app.db.scratch import scratch_database
 from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.main import create_app
 from contracts_tests.live_server import free_port
+from tests.helpers import clear_rate_limits
 
 
 @pytest.fixture(scope="session")
@@ -92,6 +93,20 @@ async def committed_db(app: FastAPI) -> AsyncIterator[AsyncEngine]:
             )
             await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
         await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def fresh_rate_limits(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test against the server starts with no hits counted. Counters are committed on
+    their own connection (no test transaction rolls them back) and every test client is
+    127.0.0.1, so without this a long suite would run into its own limits."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    engine: AsyncEngine = request.getfixturevalue("app").state.engine
+    await clear_rate_limits(engine)
+    yield
+    await clear_rate_limits(engine)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -16,7 +15,6 @@ from tests.helpers import (
     POSTS,
     assert_problem,
     bearer,
-    clear_rate_limits,
     create_comment,
     create_post,
     login,
@@ -26,13 +24,6 @@ from tests.helpers import (
 )
 
 USERS = "/api/v1/users"
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_rate_limits(app: FastAPI) -> AsyncIterator[None]:
-    await clear_rate_limits(app.state.engine)
-    yield
-    await clear_rate_limits(app.state.engine)
 
 
 async def _admin(

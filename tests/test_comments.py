@@ -1,12 +1,10 @@
 """Comments: who may comment, read and delete, and the post's comment count."""
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,19 +12,11 @@ from tests.helpers import (
     POSTS,
     assert_problem,
     bearer,
-    clear_rate_limits,
     create_comment,
     create_post,
     make_admin,
     user_with_tokens,
 )
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_rate_limits(app: FastAPI) -> AsyncIterator[None]:
-    await clear_rate_limits(app.state.engine)
-    yield
-    await clear_rate_limits(app.state.engine)
 
 
 def _comments_url(post_id: str, comment_id: str | None = None) -> str:

@@ -7,13 +7,13 @@ import httpx
 import yaml
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.config import get_settings
 from app.db.session import create_engine, create_sessionmaker
 from app.main import create_app
 from app.spec import SPEC_PATH, parse_spec
-from tests.helpers import assert_problem, bearer, user_with_tokens
+from tests.helpers import assert_problem, bearer, make_admin, user_with_tokens
 
 
 async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
@@ -164,3 +164,17 @@ async def test_racing_registrations_of_one_email_create_one_account(
 
 def test_spec_dates_stay_strings() -> None:
     assert parse_spec("x-sunset: 2027-06-01\n") == {"x-sunset": "2027-06-01"}
+
+
+async def test_nul_in_search_text_is_422(client: httpx.AsyncClient, db: AsyncConnection) -> None:
+    response = await client.get("/api/v1/posts", params={"q": "a\x00b"})
+    assert assert_problem(response, 422)["errors"][0]["location"] == "query.q"
+    admin, tokens = await user_with_tokens(client)
+    await make_admin(db, admin["id"])
+    users = await client.get("/api/v1/users", params={"q": "\x00"}, headers=bearer(tokens))
+    assert assert_problem(users, 422)["errors"][0]["location"] == "query.q"
+
+
+async def test_a_bad_token_on_a_public_list_is_401(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/posts", headers={"Authorization": "Bearer nope"})
+    assert_problem(response, 401)

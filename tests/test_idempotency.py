@@ -1,11 +1,9 @@
 """`Idempotency-Key` on the two creates: replays, mismatches, scoping, expiry and races."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -14,19 +12,11 @@ from tests.helpers import (
     POSTS,
     assert_problem,
     bearer,
-    clear_rate_limits,
     create_post,
     user_with_tokens,
 )
 
 KEY_LOCATION = "header.Idempotency-Key"
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_rate_limits(app: FastAPI) -> AsyncIterator[None]:
-    await clear_rate_limits(app.state.engine)
-    yield
-    await clear_rate_limits(app.state.engine)
 
 
 async def _create(

@@ -2,7 +2,6 @@
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,7 +14,6 @@ from tests.helpers import (
     POSTS,
     assert_problem,
     bearer,
-    clear_rate_limits,
     create_comment,
     create_post,
     make_admin,
@@ -23,13 +21,6 @@ from tests.helpers import (
 )
 
 USERS = "/api/v1/users"
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_rate_limits(app: FastAPI) -> AsyncIterator[None]:
-    await clear_rate_limits(app.state.engine)
-    yield
-    await clear_rate_limits(app.state.engine)
 
 
 async def _page(

@@ -13,20 +13,12 @@ from tests.helpers import (
     POSTS,
     assert_problem,
     bearer,
-    clear_rate_limits,
     create_post,
     current_etag,
     user_with_tokens,
 )
 
 WRITERS = 20
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_rate_limits(app: FastAPI) -> AsyncIterator[None]:
-    await clear_rate_limits(app.state.engine)
-    yield
-    await clear_rate_limits(app.state.engine)
 
 
 @pytest.fixture
@@ -103,3 +95,17 @@ async def test_concurrent_comments_keep_the_count_exact(http: httpx.AsyncClient)
     )
     assert [r.status_code for r in deletions] == [204] * 10
     assert (await http.get(f"{POSTS}/{post['id']}")).json()["comment_count"] == WRITERS - 10
+
+
+async def test_concurrent_posts_with_one_title_all_get_distinct_slugs(
+    http: httpx.AsyncClient,
+) -> None:
+    _, tokens = await user_with_tokens(http)
+    body = {"title": "Same title", "body": "b"}
+    answers = await asyncio.gather(
+        *(http.post(POSTS, json=body, headers=bearer(tokens)) for _ in range(10))
+    )
+    assert [answer.status_code for answer in answers] == [201] * 10
+    slugs = {answer.json()["slug"] for answer in answers}
+    assert len(slugs) == 10
+    assert "same-title" in slugs

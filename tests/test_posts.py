@@ -1,32 +1,22 @@
 """Posts one at a time: writing, validation, visibility, ETags and the publish life cycle."""
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.helpers import (
     POSTS,
     assert_problem,
     bearer,
-    clear_rate_limits,
     create_comment,
     create_post,
     current_etag,
     make_admin,
     user_with_tokens,
 )
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_rate_limits(app: FastAPI) -> AsyncIterator[None]:
-    await clear_rate_limits(app.state.engine)
-    yield
-    await clear_rate_limits(app.state.engine)
 
 
 async def test_create_answers_a_draft_with_location_and_etag(client: httpx.AsyncClient) -> None:

@@ -1,6 +1,6 @@
 """A page of 100 rows costs the same SQL statements as a page of one: no query per row."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,19 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tests.helpers import (
     POSTS,
     bearer,
-    clear_rate_limits,
     create_comment,
     create_post,
     make_admin,
     user_with_tokens,
 )
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_rate_limits(app: FastAPI) -> AsyncIterator[None]:
-    await clear_rate_limits(app.state.engine)
-    yield
-    await clear_rate_limits(app.state.engine)
 
 
 @pytest.fixture

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, Select, delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.db.models import Post, User
 from app.db.models.post import PUBLISHED
 from app.http.pagination import PageRequest, keyset
+
+SLUG_CONSTRAINT = "uq_posts_slug"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +83,16 @@ async def slug_exists(session: AsyncSession, slug: str) -> bool:
     return bool(await session.scalar(select(exists().where(Post.slug == slug))))
 
 
-async def add(session: AsyncSession, post: Post) -> Post:
-    session.add(post)
-    await session.flush()
+async def add_unless_slug_taken(session: AsyncSession, post: Post) -> Post | None:
+    """Insert the post; None when its slug was taken meanwhile (a concurrent insert won)."""
+    try:
+        async with session.begin_nested():  # a savepoint: the failed insert leaves no trace
+            session.add(post)
+            await session.flush()
+    except IntegrityError as error:
+        if SLUG_CONSTRAINT not in str(error.orig):
+            raise
+        return None
     await session.refresh(post)  # server defaults: timestamps, counters
     return post
 

@@ -2,10 +2,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request, status
+from fastapi import APIRouter, Depends, Header, Query, Request, status
 from starlette.responses import Response
 
-from app.auth.dependencies import CurrentUser, OptionalUser
+from app.auth.dependencies import CurrentUser, OptionalUser, get_optional_user
 from app.auth.limits import WriteLimit
 from app.config import SettingsDep
 from app.contract import Post, PostCreate, PostPage, PostUpdate
@@ -18,6 +18,7 @@ from app.posts import repository, service
 from app.posts.repository import ListRow
 from app.posts.representation import body_and_etag, page_body
 from app.posts.service import PostWithAuthor
+from app.validation import NoNul
 
 router = APIRouter(tags=["posts"])
 
@@ -44,7 +45,8 @@ def _location(request: Request, post_id: uuid.UUID) -> str:
     return str(request.url_for("get_post", post_id=post_id).path)
 
 
-@router.get("/api/v1/posts", response_model=PostPage)
+# The list is the same for everyone, but a token that is sent is still checked (401 if bad).
+@router.get("/api/v1/posts", response_model=PostPage, dependencies=[Depends(get_optional_user)])
 async def list_posts(
     session: SessionDep,
     settings: SettingsDep,
@@ -52,7 +54,7 @@ async def list_posts(
     cursor: CursorQuery = None,
     author_id: uuid.UUID | None = None,
     tag: TagQuery = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200), NoNul] = None,
     sort: SortQuery = "newest",
 ) -> Response:
     filters = repository.PostFilters(author_id=author_id, tag=tag, query=q)

@@ -41,16 +41,18 @@ async def _unique_slug(session: AsyncSession, title: str) -> str:
     return slugs.with_suffix(slug) if await repository.slug_exists(session, slug) else slug
 
 
+SLUG_ATTEMPTS = 5
+
+
 async def create(session: AsyncSession, author: User, body: PostCreate) -> PostWithAuthor:
     tags = _distinct_tags(body.tags) if body.tags is not MISSING else []
-    post = Post(
-        author_id=author.id,
-        slug=await _unique_slug(session, body.title),
-        title=body.title,
-        body=body.body,
-        tags=tags,
-    )
-    return await repository.add(session, post), author.display_name
+    slug = await _unique_slug(session, body.title)
+    for _ in range(SLUG_ATTEMPTS):  # concurrent posts with one title race for the plain slug
+        post = Post(author_id=author.id, slug=slug, title=body.title, body=body.body, tags=tags)
+        if (created := await repository.add_unless_slug_taken(session, post)) is not None:
+            return created, author.display_name
+        slug = slugs.with_suffix(slugs.slugify(body.title))
+    raise Conflict("Could not find a free slug for this title; retry.")
 
 
 async def get_visible(

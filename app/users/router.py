@@ -12,6 +12,7 @@ from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery,
 from app.http.responses import json_response
 from app.users import service
 from app.users.repository import UserFilters
+from app.validation import NoNul
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -29,7 +30,7 @@ async def list_users(
     cursor: CursorQuery = None,
     role: Role | None = None,
     is_active: bool | None = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100), NoNul] = None,
     sort: SortQuery = "newest",
 ) -> Response:
     filters = UserFilters(role=role.value if role else None, is_active=is_active, query=q)

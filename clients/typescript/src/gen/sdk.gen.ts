@@ -53,7 +53,7 @@ export const registerUser = <ThrowOnError extends boolean = true>(options: Optio
  * Log in (OAuth2 password grant)
  *
  * Exchanges an email (`username`) and password for a token pair. The answer to a wrong
- * password and to an unknown email is the same 401. Failed attempts are limited per
+ * password and to an unknown email is the same 401. Attempts are limited per
  * account and per client address (429 with `Retry-After`).
  *
  */
@@ -341,7 +341,10 @@ export const createComment = <ThrowOnError extends boolean = true>(options: Opti
 /**
  * Delete a comment
  *
- * The comment's author, the post's author, or an admin deletes a comment.
+ * The comment's author, the post's author, or an admin deletes a comment. Like every
+ * operation on a post, it needs the post to be visible: once a post is unpublished, only
+ * its author and admins see it (others get 404).
+ *
  */
 export const deleteComment = <ThrowOnError extends boolean = true>(options: Options<DeleteCommentData, ThrowOnError>) => (options.client ?? client).delete<DeleteCommentResponses, DeleteCommentErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],

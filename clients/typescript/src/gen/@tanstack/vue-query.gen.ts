@@ -105,7 +105,7 @@ export const registerUserMutation = (options?: Partial<Options<RegisterUserData>
  * Log in (OAuth2 password grant)
  *
  * Exchanges an email (`username`) and password for a token pair. The answer to a wrong
- * password and to an unknown email is the same 401. Failed attempts are limited per
+ * password and to an unknown email is the same 401. Attempts are limited per
  * account and per client address (429 with `Retry-After`).
  *
  */
@@ -678,7 +678,10 @@ export const createCommentMutation = (options?: Partial<Options<CreateCommentDat
 /**
  * Delete a comment
  *
- * The comment's author, the post's author, or an admin deletes a comment.
+ * The comment's author, the post's author, or an admin deletes a comment. Like every
+ * operation on a post, it needs the post to be visible: once a post is unpublished, only
+ * its author and admins see it (others get 404).
+ *
  */
 export const deleteCommentMutation = (options?: Partial<Options<DeleteCommentData>>): UseMutationOptions<DeleteCommentResponse, DeleteCommentError, Options<DeleteCommentData>> => {
     const mutationOptions: UseMutationOptions<DeleteCommentResponse, DeleteCommentError, Options<DeleteCommentData>> = {
