@@ -52,7 +52,6 @@ def server() -> Iterator[tuple[str, str]]:
         "WRITES_PER_MINUTE": UNLIMITED,
         "LOGIN_ATTEMPTS_PER_ACCOUNT": UNLIMITED,
         "LOGIN_ATTEMPTS_PER_ADDRESS": UNLIMITED,
-        "LOG_LEVEL": "WARNING",
     }
     with live_server(extra_env=env) as urls:
         yield urls

@@ -115,8 +115,7 @@ def _row(name: str, result: Result, ceiling: Result | None) -> str:
 
 
 def main() -> None:
-    env = {"LOG_LEVEL": "WARNING"}
-    with live_server(extra_env=env) as (base_url, database_url):
+    with live_server() as (base_url, database_url):
         print("Seeding 100,000 posts ...", flush=True)
         asyncio.run(_seed(database_url))
         first = f"{base_url}/api/v1/posts"
