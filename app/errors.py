@@ -14,9 +14,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.contract import FieldError, Problem
+from app.http.asgi import HTTPMiddleware
 from app.http.request_id import current_request_id
 from app.http.routes import allowed_methods
 
@@ -167,20 +168,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail, headers=headers)
 
 
-class UnexpectedErrorMiddleware:
+class UnexpectedErrorMiddleware(HTTPMiddleware):
     """Answer an exception no handler knows as a 500 problem, without internals.
 
     It sits inside the other middleware (Starlette's own last resort sits outside them), so
     the answer still carries CORS, security and request-id headers: a browser can read it.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

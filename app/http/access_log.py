@@ -4,8 +4,9 @@ import json
 import logging
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from app.http.asgi import HTTPMiddleware
 from app.http.request_id import current_request_id
 
 logger = logging.getLogger("app.access")
@@ -37,14 +38,8 @@ def configure_logging(level: str) -> None:
     root.propagate = False
 
 
-class AccessLogMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class AccessLogMiddleware(HTTPMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500  # if the app fails before answering, the server answers 500
 

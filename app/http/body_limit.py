@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import URI_PATH_SAFE
+from app.http.asgi import HTTPMiddleware
 from app.http.request_id import current_request_id
 
 
@@ -50,15 +51,12 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HTTPMiddleware):
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = _declared_length(scope)
         if declared is not None and declared > self.max_bytes:
             await _send_413(scope, send, self.max_bytes)

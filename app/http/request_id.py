@@ -5,7 +5,9 @@ import uuid
 from contextvars import ContextVar
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from app.http.asgi import HTTPMiddleware, on_response_start
 
 HEADER = "X-Request-ID"
 _VALID = re.compile(r"^[\x21-\x7e]{1,128}$")
@@ -24,22 +26,14 @@ def _incoming(scope: Scope) -> str | None:
     return None
 
 
-class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class RequestIdMiddleware(HTTPMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Each request runs in its own task, so the value never leaks into another request;
         # it is deliberately not reset so the outermost 500 handler can still read it.
         request_id = _incoming(scope) or uuid.uuid4().hex
         _request_id.set(request_id)
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[HEADER] = request_id
-            await send(message)
+        def add_id(headers: MutableHeaders) -> None:
+            headers[HEADER] = request_id
 
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive, on_response_start(send, add_id))

@@ -1,9 +1,12 @@
 """JSON responses from contract models, serialized once (the bytes also feed the ETag)."""
 
 from pydantic import BaseModel
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from app.http.asgi import HTTPMiddleware, on_response_start
 
 _EXTRA = "inkwell.extra_headers"
 
@@ -26,19 +29,12 @@ def add_response_headers(request: Request, headers: dict[str, str]) -> None:
     request.scope.setdefault(_EXTRA, {}).update(headers)
 
 
-class ExtraHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class ExtraHeadersMiddleware(HTTPMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        def add_extra(headers: MutableHeaders) -> None:
+            # Appended, not set: a 429 names its own policy, and both must reach the client
+            # (repeated fields are one list, as the rate-limit headers' draft intends).
+            for name, value in scope.get(_EXTRA, {}).items():
+                headers.append(name, value)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_extra(message: Message) -> None:
-            if message["type"] == "http.response.start" and _EXTRA in scope:
-                extra = [(k.lower().encode(), v.encode()) for k, v in scope[_EXTRA].items()]
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        await self.app(scope, receive, send_with_extra)
+        await self.app(scope, receive, on_response_start(send, add_extra))

@@ -1,7 +1,9 @@
 """Headers every response carries to keep browsers from misusing it."""
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from app.http.asgi import HTTPMiddleware, on_response_start
 
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -15,23 +17,14 @@ _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 _DOCS_PATHS = ("/docs", "/redoc")
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class SecurityHeadersMiddleware(HTTPMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         is_docs = scope["path"].startswith(_DOCS_PATHS)
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
-                    headers.setdefault(name, value)
-                if not is_docs:
-                    headers.setdefault("Content-Security-Policy", _API_CSP)
-            await send(message)
+        def add_headers(headers: MutableHeaders) -> None:
+            for name, value in _HEADERS.items():
+                headers.setdefault(name, value)
+            if not is_docs:
+                headers.setdefault("Content-Security-Policy", _API_CSP)
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, on_response_start(send, add_headers))
