@@ -3,8 +3,13 @@
 // tests/example.test.ts runs it against a live server.
 import {
   createInkwellClient,
+  createPost,
   getCurrentUser,
+  idempotencyKey,
+  listUserPosts,
+  type Post,
   ProblemError,
+  publishPost,
   registerUser,
   updateCurrentUser,
   type User,
@@ -15,6 +20,10 @@ export interface AccountFlowResult {
   formErrors: Record<string, string>;
   registered: User;
   me: User;
+  /** The post written, then published. */
+  published: Post;
+  /** The user's published posts, as any reader lists them. */
+  listed: Post[];
   /** The profile as updated with the access token that refresh() issued. */
   renamed: User;
   loggedInAfterLogout: boolean;
@@ -45,6 +54,18 @@ export async function accountFlow(baseUrl: string, email: string): Promise<Accou
   await inkwell.login(email, password);
   const { data: me } = await getCurrentUser({ client });
 
+  const { data: draft } = await createPost({
+    client,
+    headers: idempotencyKey(),
+    body: {
+      title: 'Notes on the Analytical Engine',
+      body: 'It weaves patterns.',
+      tags: ['history'],
+    },
+  });
+  const { data: published } = await publishPost({ client, path: { post_id: draft.id } });
+  const { data: page } = await listUserPosts({ client, path: { user_id: me.id } });
+
   await inkwell.refresh();
   const { data: renamed } = await updateCurrentUser({
     client,
@@ -52,5 +73,13 @@ export async function accountFlow(baseUrl: string, email: string): Promise<Accou
   });
 
   await inkwell.logout();
-  return { formErrors, registered, me, renamed, loggedInAfterLogout: await inkwell.hasLogin() };
+  return {
+    formErrors,
+    registered,
+    me,
+    published,
+    listed: page.items,
+    renamed,
+    loggedInAfterLogout: await inkwell.hasLogin(),
+  };
 }

@@ -6,7 +6,7 @@ import { accountFlow } from '../examples/account-flow.js';
 import { baseUrl, uniqueEmail } from './support.js';
 
 describe('examples/account-flow.ts', () => {
-  it('registers, logs in, reads me, refreshes, and logs out against the live server', async () => {
+  it('registers, logs in, writes and lists a post, refreshes, logs out against the live server', async () => {
     const email = uniqueEmail();
 
     const result = await accountFlow(baseUrl(), email);
@@ -14,6 +14,8 @@ describe('examples/account-flow.ts', () => {
     expect(Object.keys(result.formErrors)).toEqual(['password']);
     expect(result.registered).toMatchObject({ email, display_name: 'Ada Lovelace', role: 'user' });
     expect(result.me).toEqual(result.registered);
+    expect(result.published).toMatchObject({ status: 'published', author: { id: result.me.id } });
+    expect(result.listed.map((post) => post.id)).toEqual([result.published.id]);
     expect(result.renamed).toMatchObject({
       id: result.me.id,
       display_name: 'Countess of Lovelace',
