@@ -4,7 +4,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -65,9 +65,11 @@ def get_settings() -> Settings:
     return Settings()
 
 
-async def _settings() -> Settings:
-    # async on purpose: FastAPI runs sync dependencies in a thread pool, a hop per request.
-    return get_settings()
+async def _settings(request: Request) -> Settings:
+    """The settings the app was created with; async because FastAPI runs sync dependencies
+    in a thread pool, a hop per request."""
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
