@@ -38,7 +38,7 @@ async def _people(session: AsyncSession) -> list[User]:
 async def _posts(session: AsyncSession, people: list[User]) -> None:
     for number in range(1, 31):
         author = people[number % len(people)]
-        tags = [TOPICS[number % len(TOPICS)], TOPICS[(number * 7) % len(TOPICS)]]
+        tags = [TOPICS[number % len(TOPICS)], TOPICS[(number + 2) % len(TOPICS)]]
         post, _ = await posts_service.create(
             session,
             author,
