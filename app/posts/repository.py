@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, exists, func, select, update
+from sqlalchemy import Row, Select, bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -50,6 +50,14 @@ async def get_with_author(
         statement = statement.with_for_update(of=Post)
     row = (await session.execute(statement)).one_or_none()
     return (row[0], row[1]) if row is not None else None
+
+
+_ONE = _LIST.where(Post.id == bindparam("post_id"))
+
+
+async def get_row(session: AsyncSession, post_id: uuid.UUID) -> ListRow | None:
+    """The post as a plain row (with `author_name`), for reading only."""
+    return (await session.execute(_ONE, {"post_id": post_id})).one_or_none()
 
 
 def sort_key(filters: PostFilters) -> QueryableAttribute[Any]:

@@ -110,7 +110,8 @@ async def get_post(
     session: SessionDep,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
-    body, etag = body_and_etag(*await service.get_visible(session, viewer, post_id))
+    row = await service.read_visible(session, viewer, post_id)
+    body, etag = body_and_etag(row, row.author_name)
     if none_match(if_none_match, etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     return json_response(body, headers={"ETag": etag})

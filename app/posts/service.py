@@ -21,11 +21,11 @@ PostWithAuthor = tuple[Post, str]
 NOT_FOUND = "No post with this id."
 
 
-def can_see(viewer: User | None, post: Post) -> bool:
+def can_see(viewer: User | None, post: Post | ListRow) -> bool:
     return post.status == "published" or can_change(viewer, post)
 
 
-def can_change(viewer: User | None, post: Post) -> bool:
+def can_change(viewer: User | None, post: Post | ListRow) -> bool:
     return viewer is not None and (viewer.id == post.author_id or is_admin(viewer))
 
 
@@ -63,6 +63,14 @@ async def get_visible(
     if found is None or not can_see(viewer, found[0]):
         raise NotFound(NOT_FOUND)
     return found
+
+
+async def read_visible(session: AsyncSession, viewer: User | None, post_id: uuid.UUID) -> ListRow:
+    """`get_visible` for reading: a plain row, no ORM entity to track."""
+    row = await repository.get_row(session, post_id)
+    if row is None or not can_see(viewer, row):
+        raise NotFound(NOT_FOUND)
+    return row
 
 
 async def get_changeable(session: AsyncSession, viewer: User, post_id: uuid.UUID) -> PostWithAuthor:
