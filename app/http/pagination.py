@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 from fastapi import Query
-from sqlalchemy import Select, bindparam, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, tuple_
 from sqlalchemy.orm import QueryableAttribute
 
 from app.errors import BadRequest
@@ -71,7 +71,9 @@ def decode_cursor(secret: str, scope: str, cursor: str) -> tuple[datetime, UUID]
         raise BadRequest(INVALID_CURSOR) from error
 
 
-Key = tuple[QueryableAttribute[Any], QueryableAttribute[Any]]
+Key = tuple[
+    ColumnElement[Any] | QueryableAttribute[Any], ColumnElement[Any] | QueryableAttribute[Any]
+]
 
 
 @lru_cache(maxsize=256)

@@ -5,10 +5,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
 
 from app.db.models import Post, User
 from app.db.models.post import PUBLISHED
@@ -29,14 +28,17 @@ def _with_author() -> Select[Post, str]:
     return select(Post, User.display_name).join(User, User.id == Post.author_id)
 
 
-# Lists read plain columns, not ORM entities: nothing on a page is changed, so identity-map
-# bookkeeping per row would be pure cost. Built once; statements are immutable.
-_LIST_COLUMNS = (
-    Post.id, Post.slug, Post.title, Post.body, Post.tags, Post.status, Post.author_id,
-    Post.created_at, Post.updated_at, Post.published_at, Post.comment_count,
-    User.display_name.label("author_name"),
-)  # fmt: skip
-_LIST = select(*_LIST_COLUMNS).join(User, User.id == Post.author_id)
+# Reads select table columns (Core), not ORM entities or attributes: nothing read is changed,
+# so the ORM's compile and loading machinery per row would be pure cost. Built once;
+# statements are immutable.
+_POSTS, _USERS = Post.__table__.c, User.__table__.c
+_LIST = select(
+    *(_POSTS[name] for name in (
+        "id", "slug", "title", "body", "tags", "status", "author_id",
+        "created_at", "updated_at", "published_at", "comment_count",
+    )),
+    _USERS.display_name.label("author_name"),
+).join_from(Post.__table__, User.__table__, _USERS.id == _POSTS.author_id)  # fmt: skip
 _LIST_PUBLISHED = _LIST.where(PUBLISHED)
 ListRow = Row[*tuple[Any, ...]]
 
@@ -52,7 +54,7 @@ async def get_with_author(
     return (row[0], row[1]) if row is not None else None
 
 
-_ONE = _LIST.where(Post.id == bindparam("post_id"))
+_ONE = _LIST.where(_POSTS.id == bindparam("post_id"))
 
 
 async def get_row(session: AsyncSession, post_id: uuid.UUID) -> ListRow | None:
@@ -60,9 +62,9 @@ async def get_row(session: AsyncSession, post_id: uuid.UUID) -> ListRow | None:
     return (await session.execute(_ONE, {"post_id": post_id})).one_or_none()
 
 
-def sort_key(filters: PostFilters) -> QueryableAttribute[Any]:
+def sort_key(filters: PostFilters) -> ColumnElement[Any]:
     """Published lists follow publication time; lists with drafts follow creation time."""
-    return Post.published_at if filters.statuses == ("published",) else Post.created_at
+    return _POSTS.published_at if filters.statuses == ("published",) else _POSTS.created_at
 
 
 async def list_page(
@@ -74,16 +76,16 @@ async def list_page(
     if filters.statuses == ("published",):
         statement = _LIST_PUBLISHED
     else:
-        statement = _LIST.where(Post.status.in_(filters.statuses))
+        statement = _LIST.where(_POSTS.status.in_(filters.statuses))
     if filters.author_id is not None:
-        statement = statement.where(Post.author_id == filters.author_id)
+        statement = statement.where(_POSTS.author_id == filters.author_id)
     if filters.tag is not None:
-        statement = statement.where(Post.tags.contains([filters.tag]))
+        statement = statement.where(_POSTS.tags.contains([filters.tag]))
     if filters.query is not None:
         statement = statement.where(
-            Post.search.bool_op("@@")(func.websearch_to_tsquery("english", filters.query))
+            _POSTS.search.bool_op("@@")(func.websearch_to_tsquery("english", filters.query))
         )
-    paged, params = keyset(statement, page, secret, (sort_key(filters), Post.id))
+    paged, params = keyset(statement, page, secret, (sort_key(filters), _POSTS.id))
     return (await session.execute(paged, params)).all()
 
 

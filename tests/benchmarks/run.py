@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 DURATION = os.environ.get("INKWELL_BENCH_SECONDS", "10")
 CONNECTIONS = os.environ.get("INKWELL_BENCH_CONNECTIONS", "32")
+WARM_UP = "3"
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,11 @@ def _deep_cursor(base_url: str, depth: int) -> str:
     return cursor
 
 
-def _wrk(url: str) -> Result:
+def _wrk(url: str, duration: str = DURATION) -> Result:
     wrk = shutil.which("wrk")
     if wrk is None:
         sys.exit("wrk is missing: `apt-get install wrk` (nox -s bench installs it when root)")
-    command = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", url]
+    command = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", url]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in output:
         sys.exit(f"wrk saw errors for {url}:\n{output}")
@@ -75,6 +76,12 @@ def _wrk(url: str) -> Result:
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     return Result(rps, latency("50"), latency("99"))
+
+
+def _measure(url: str) -> Result:
+    """Warm up first (every pooled connection prepares its statements once), then measure."""
+    _wrk(url, duration=WARM_UP)
+    return _wrk(url)
 
 
 @contextmanager
@@ -126,14 +133,14 @@ def main() -> None:
         data = {"page": page, "post": _get(one)}
         print(f"Measuring with wrk: {CONNECTIONS} connections, {DURATION}s each ...", flush=True)
         results = {
-            "GET /posts (first page)": _wrk(first),
-            "GET /posts (10,000 rows deep)": _wrk(deep),
-            "GET /posts/{post_id}": _wrk(one),
+            "GET /posts (first page)": _measure(first),
+            "GET /posts (10,000 rows deep)": _measure(deep),
+            "GET /posts/{post_id}": _measure(one),
         }
     with _ceiling(data) as ceiling_url:
         ceilings = {
-            "GET /posts (first page)": _wrk(f"{ceiling_url}/api/v1/posts"),
-            "GET /posts/{post_id}": _wrk(f"{ceiling_url}/api/v1/posts/{post_id}"),
+            "GET /posts (first page)": _measure(f"{ceiling_url}/api/v1/posts"),
+            "GET /posts/{post_id}": _measure(f"{ceiling_url}/api/v1/posts/{post_id}"),
         }
     ceilings["GET /posts (10,000 rows deep)"] = ceilings["GET /posts (first page)"]
     print(f"\n{'endpoint':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ceiling':>9} ratio")
