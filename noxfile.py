@@ -151,7 +151,9 @@ def _apt_install(session: nox.Session, package: str) -> None:
     if os.geteuid() != 0:
         session.error(f"{package} is missing: run `sudo apt-get install {package}` and retry.")
     session.run("apt-get", "update", "-qq", external=True)
-    session.run("apt-get", "install", "-y", "-qq", package, external=True)
+    # CI has no terminal: never let a package's configuration stop to ask.
+    noninteractive = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "install", "-y", "-qq", package, external=True, env=noninteractive)
 
 
 DEMO = ROOT / "clients" / "vue-demo"
