@@ -17,7 +17,7 @@ from app.posts import service as posts_service
 async def list_visible(
     session: AsyncSession, viewer: User | None, post_id: uuid.UUID, page: PageRequest, secret: str
 ) -> list[tuple[Comment, str]]:
-    await posts_service.get_visible(session, viewer, post_id)
+    await posts_service.read_visible(session, viewer, post_id)
     return await repository.list_page(session, post_id, page, secret)
 
 
