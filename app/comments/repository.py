@@ -1,20 +1,34 @@
 """Every SQL statement about comments."""
 
 import uuid
+from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Comment, User
-from app.http.pagination import PageRequest, keyset
+from app.http.pagination import Page, PageRequest, fetch_page
 
 
 def _with_author() -> Select[Comment, str]:
     return select(Comment, User.display_name).join(User, User.id == Comment.author_id)
 
 
-# One statement object for every post (bound post_id), so its paged form is built once.
-_ON_POST = _with_author().where(Comment.post_id == bindparam("post_id"))
+# Lists read plain rows (with `author_name`), and one statement object serves every post
+# (bound post_id), so its paged form is built once.
+_COMMENTS = Comment.__table__.c
+_ON_POST = (
+    select(
+        _COMMENTS.id,
+        _COMMENTS.post_id,
+        _COMMENTS.author_id,
+        _COMMENTS.body,
+        _COMMENTS.created_at,
+        User.__table__.c.display_name.label("author_name"),
+    )
+    .join_from(Comment.__table__, User.__table__, User.__table__.c.id == _COMMENTS.author_id)
+    .where(_COMMENTS.post_id == bindparam("post_id"))
+)
 
 
 async def get_on_post(
@@ -24,12 +38,9 @@ async def get_on_post(
     return (await session.scalars(statement)).one_or_none()
 
 
-async def list_page(
-    session: AsyncSession, post_id: uuid.UUID, page: PageRequest, secret: str
-) -> list[tuple[Comment, str]]:
-    paged, params = keyset(_ON_POST, page, secret, (Comment.created_at, Comment.id))
-    rows = await session.execute(paged, {**params, "post_id": post_id})
-    return [(row[0], row[1]) for row in rows]
+async def list_page(session: AsyncSession, post_id: uuid.UUID, page: PageRequest) -> Page[Any]:
+    key = (_COMMENTS.created_at, _COMMENTS.id)
+    return await fetch_page(session, _ON_POST, page, key, {"post_id": post_id})
 
 
 async def add(session: AsyncSession, comment: Comment) -> Comment:
@@ -41,15 +52,3 @@ async def add(session: AsyncSession, comment: Comment) -> Comment:
 
 async def remove(session: AsyncSession, comment: Comment) -> None:
     await session.execute(delete(Comment).where(Comment.id == comment.id))
-
-
-async def count_by_post_for_author(
-    session: AsyncSession, author_id: uuid.UUID
-) -> list[tuple[uuid.UUID, int]]:
-    """How many comments the author left on each post (to fix counts before deleting them)."""
-    statement = (
-        select(Comment.post_id, func.count())
-        .where(Comment.author_id == author_id)
-        .group_by(Comment.post_id)
-    )
-    return [(row[0], int(row[1])) for row in await session.execute(statement)]

@@ -1,4 +1,5 @@
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Request, status
 from starlette.responses import Response
@@ -11,13 +12,14 @@ from app.contract import AuthorSummary, Comment, CommentCreate, CommentPage
 from app.db import models
 from app.db.session import SessionDep
 from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, idempotent_create
-from app.http.pagination import CursorQuery, LimitQuery, PageRequest, split_page
+from app.http.pagination import CursorQuery, LimitQuery, PageRequest
 from app.http.responses import json_bytes, json_response
 
 router = APIRouter(prefix="/api/v1/posts/{post_id:uuid}/comments", tags=["comments"])
 
 
-def to_contract(comment: models.Comment, author_name: str) -> Comment:
+def to_contract(comment: models.Comment | Any, author_name: str) -> Comment:
+    """A `Comment` entity, or a list row with the same attribute names, as the contract's."""
     return Comment(
         id=comment.id,
         post_id=comment.post_id,
@@ -36,14 +38,10 @@ async def list_comments(
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
-    page = PageRequest(limit, cursor, newest_first=False, scope=f"comments|{post_id}")
-    rows = await service.list_visible(session, viewer, post_id, page, settings.secret_key)
-    items, next_cursor = split_page(
-        rows, page, settings.secret_key, key_of=lambda row: (row[0].created_at, row[0].id)
-    )
-    return json_response(
-        CommentPage(items=[to_contract(*row) for row in items], next_cursor=next_cursor)
-    )
+    page = PageRequest(limit, cursor, False, f"comments|{post_id}", settings.secret_key)
+    found = await service.list_visible(session, viewer, post_id, page)
+    items = [to_contract(row, row.author_name) for row in found.items]
+    return json_response(CommentPage(items=items, next_cursor=found.next_cursor))
 
 
 @router.post(

@@ -1,6 +1,7 @@
 """Rules about comments: who may comment, read and delete."""
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,16 +10,16 @@ from app.comments import repository
 from app.contract import CommentCreate
 from app.db.models import Comment, User
 from app.errors import Conflict, Forbidden, NotFound
-from app.http.pagination import PageRequest
+from app.http.pagination import Page, PageRequest
 from app.posts import repository as posts_repository
 from app.posts import service as posts_service
 
 
 async def list_visible(
-    session: AsyncSession, viewer: User | None, post_id: uuid.UUID, page: PageRequest, secret: str
-) -> list[tuple[Comment, str]]:
+    session: AsyncSession, viewer: User | None, post_id: uuid.UUID, page: PageRequest
+) -> Page[Any]:
     await posts_service.read_visible(session, viewer, post_id)
-    return await repository.list_page(session, post_id, page, secret)
+    return await repository.list_page(session, post_id, page)
 
 
 async def create(

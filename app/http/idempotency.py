@@ -18,6 +18,7 @@ from fastapi import Header
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from app.db.models import IdempotencyKey
 from app.errors import Conflict, InvalidField
 from app.http import idempotency_repository
 from app.http.responses import json_response
@@ -69,8 +70,8 @@ async def idempotent_create(
     return _replay(await idempotency_repository.get(session, user_id, key), request_fingerprint)
 
 
-def _replay(stored: Any, request_fingerprint: str) -> Response:
-    if stored is None or stored.status_code is None:
+def _replay(stored: IdempotencyKey | None, request_fingerprint: str) -> Response:
+    if stored is None or stored.response_body is None or stored.location is None:
         raise Conflict("A request with this Idempotency-Key is still being processed.")
     if stored.fingerprint != request_fingerprint:
         raise InvalidField(

@@ -10,15 +10,16 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from fastapi import Query
 from sqlalchemy import ColumnElement, Select, bindparam, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.errors import BadRequest
@@ -42,6 +43,14 @@ class PageRequest:
     newest_first: bool
     # Everything that defines the list (endpoint, filters, sort); a cursor only fits its list.
     scope: str
+    # Signs the cursors (the app's secret key).
+    secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[Row]):
+    items: Sequence[Row]
+    next_cursor: str | None
 
 
 def _sign(secret: str, payload: bytes) -> str:
@@ -53,7 +62,7 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def encode_cursor(secret: str, scope: str, key: tuple[datetime, UUID]) -> str:
+def encode_cursor(secret: str, scope: str, key: tuple[Any, ...]) -> str:
     payload = json.dumps([key[0].isoformat(), str(key[1])], separators=(",", ":")).encode()
     body = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
     return f"{body}.{_sign(secret, scope.encode() + b'|' + payload)}"
@@ -92,27 +101,29 @@ def _paged(statement: SelectT, key: Key, newest_first: bool, after_cursor: bool)
     return statement.order_by(*order).limit(bindparam("page_rows"))
 
 
-def keyset(
-    statement: SelectT, page: PageRequest, secret: str, key: Key
-) -> tuple[SelectT, dict[str, Any]]:
-    """Order by `key` (time, id), resume after the cursor, and fetch one row more than a page.
-
-    Returns the statement and the parameters to execute it with.
-    """
-    params: dict[str, Any] = {"page_rows": page.limit + 1}
-    if page.cursor is not None:
-        params["after_time"], params["after_id"] = decode_cursor(secret, page.scope, page.cursor)
-    return _paged(statement, key, page.newest_first, page.cursor is not None), params
-
-
-def split_page(
-    rows: Sequence[Row],
+async def fetch_page(
+    session: AsyncSession,
+    statement: Select[*tuple[Any, ...]],
     page: PageRequest,
-    secret: str,
-    key_of: Callable[[Row], tuple[datetime, UUID]],
-) -> tuple[Sequence[Row], str | None]:
-    """The page's rows and the cursor of the next page (None on the last page)."""
+    key: Key,
+    params: dict[str, Any] | None = None,
+    *,
+    entities: bool = False,
+) -> Page[Any]:
+    """One page of `statement` in `key` order (time, id), resuming after the cursor.
+
+    One row more than a page is read to learn whether a next page exists; its cursor carries
+    the key of the page's last row, read by the key columns' names (`entities` for ORM
+    objects, otherwise rows). `params` binds the statement's own parameters.
+    """
+    bound: dict[str, Any] = {**(params or {}), "page_rows": page.limit + 1}
+    if page.cursor is not None:
+        bound["after_time"], bound["after_id"] = decode_cursor(page.secret, page.scope, page.cursor)
+    paged = _paged(statement, key, page.newest_first, page.cursor is not None)
+    result = await session.execute(paged, bound)
+    rows = result.scalars().all() if entities else result.all()
     if len(rows) <= page.limit:
-        return rows, None
-    items = rows[: page.limit]
-    return items, encode_cursor(secret, page.scope, key_of(items[-1]))
+        return Page(rows, None)
+    last = rows[page.limit - 1]
+    last_key = tuple(getattr(last, str(column.key)) for column in key)
+    return Page(rows[: page.limit], encode_cursor(page.secret, page.scope, last_key))

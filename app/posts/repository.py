@@ -1,7 +1,6 @@
 """Every SQL statement about posts."""
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,9 +8,9 @@ from sqlalchemy import ColumnElement, Row, Select, bindparam, delete, exists, fu
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Post, User
+from app.db.models import Comment, Post, User
 from app.db.models.post import PUBLISHED
-from app.http.pagination import PageRequest, keyset
+from app.http.pagination import Page, PageRequest, fetch_page
 
 SLUG_CONSTRAINT = "uq_posts_slug"
 
@@ -68,8 +67,8 @@ def sort_key(filters: PostFilters) -> ColumnElement[Any]:
 
 
 async def list_page(
-    session: AsyncSession, filters: PostFilters, page: PageRequest, secret: str
-) -> Sequence[ListRow]:
+    session: AsyncSession, filters: PostFilters, page: PageRequest
+) -> Page[ListRow]:
     """One page (+1 row) of posts with their authors' names (`author_name`), in one query."""
     # A literal predicate, not a bound parameter: only then can PostgreSQL prove that the
     # partial index `ix_posts_published` applies (asyncpg's prepared statements use generic plans).
@@ -85,8 +84,7 @@ async def list_page(
         statement = statement.where(
             _POSTS.search.bool_op("@@")(func.websearch_to_tsquery("english", filters.query))
         )
-    paged, params = keyset(statement, page, secret, (sort_key(filters), _POSTS.id))
-    return (await session.execute(paged, params)).all()
+    return await fetch_page(session, statement, page, (sort_key(filters), _POSTS.id))
 
 
 async def slug_exists(session: AsyncSession, slug: str) -> bool:
@@ -116,6 +114,22 @@ async def save(session: AsyncSession, post: Post) -> Post:
 
 async def remove(session: AsyncSession, post: Post) -> None:
     await session.execute(delete(Post).where(Post.id == post.id))
+
+
+async def discount_comments_by(session: AsyncSession, author_id: uuid.UUID) -> None:
+    """Lower every post's comment_count by the comments `author_id` left on it, in one
+    statement (before those comments are deleted with their author)."""
+    per_post = (
+        select(Comment.post_id, func.count().label("comments"))
+        .where(Comment.author_id == author_id)
+        .group_by(Comment.post_id)
+        .subquery()
+    )
+    await session.execute(
+        update(Post)
+        .where(Post.id == per_post.c.post_id)
+        .values(comment_count=Post.comment_count - per_post.c.comments)
+    )
 
 
 async def change_comment_count(session: AsyncSession, post_id: uuid.UUID, delta: int) -> None:

@@ -1,5 +1,4 @@
 import uuid
-from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
@@ -12,10 +11,9 @@ from app.contract import Post, PostCreate, PostPage, PostUpdate
 from app.db.session import SessionDep
 from app.http.etag import none_match, require_match
 from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, idempotent_create
-from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery, split_page
+from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery
 from app.http.responses import json_response
 from app.posts import repository, service
-from app.posts.repository import ListRow
 from app.posts.representation import body_and_etag, page_body
 from app.posts.service import PostWithAuthor
 from app.validation import NoNul
@@ -27,13 +25,6 @@ IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", min_length=1, 
 TagQuery = Annotated[
     str | None, Query(min_length=1, max_length=32, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ]
-
-
-def _page_response(rows: Sequence[ListRow], page: PageRequest, secret: str, key: str) -> Response:
-    items, next_cursor = split_page(
-        rows, page, secret, key_of=lambda row: (getattr(row, key), row.id)
-    )
-    return json_response(page_body(items, next_cursor))
 
 
 def _post_response(found: PostWithAuthor, status_code: int = 200) -> Response:
@@ -59,9 +50,9 @@ async def list_posts(
 ) -> Response:
     filters = repository.PostFilters(author_id=author_id, tag=tag, query=q)
     scope = f"posts|{sort}|{author_id}|{tag}|{q}"
-    page = PageRequest(limit, cursor, sort == "newest", scope)
-    rows = await service.list_published(session, filters, page, settings.secret_key)
-    return _page_response(rows, page, settings.secret_key, "published_at")
+    page = PageRequest(limit, cursor, sort == "newest", scope, settings.secret_key)
+    found = await service.list_published(session, filters, page)
+    return json_response(page_body(found.items, found.next_cursor))
 
 
 @router.get("/api/v1/users/{user_id:uuid}/posts", response_model=PostPage)
@@ -75,10 +66,10 @@ async def list_user_posts(
     status: Literal["published", "draft", "all"] = "published",
     sort: SortQuery = "newest",
 ) -> Response:
-    page = PageRequest(limit, cursor, sort == "newest", f"user-posts|{user_id}|{status}|{sort}")
-    rows = await service.list_for_user(session, viewer, user_id, status, page, settings.secret_key)
-    key = "published_at" if status == "published" else "created_at"
-    return _page_response(rows, page, settings.secret_key, key)
+    scope = f"user-posts|{user_id}|{status}|{sort}"
+    page = PageRequest(limit, cursor, sort == "newest", scope, settings.secret_key)
+    found = await service.list_for_user(session, viewer, user_id, status, page)
+    return json_response(page_body(found.items, found.next_cursor))
 
 
 @router.post(

@@ -1,7 +1,6 @@
 """Rules about posts: who sees and changes what, and the draft/published life cycle."""
 
 import uuid
-from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import MISSING
@@ -12,7 +11,7 @@ from app.auth.roles import is_admin
 from app.contract import PostCreate, PostUpdate, Tag
 from app.db.models import Post, User
 from app.errors import Conflict, Forbidden, InvalidField, NotFound
-from app.http.pagination import PageRequest
+from app.http.pagination import Page, PageRequest
 from app.posts import repository, slugs
 from app.posts.repository import ListRow, PostFilters
 from app.users import repository as users_repository
@@ -114,9 +113,9 @@ async def set_status(
 
 
 async def list_published(
-    session: AsyncSession, filters: PostFilters, page: PageRequest, secret: str
-) -> Sequence[ListRow]:
-    return await repository.list_page(session, filters, page, secret)
+    session: AsyncSession, filters: PostFilters, page: PageRequest
+) -> Page[ListRow]:
+    return await repository.list_page(session, filters, page)
 
 
 async def list_for_user(
@@ -125,8 +124,7 @@ async def list_for_user(
     user_id: uuid.UUID,
     status: Literal["published", "draft", "all"],
     page: PageRequest,
-    secret: str,
-) -> Sequence[ListRow]:
+) -> Page[ListRow]:
     if await users_repository.get(session, user_id) is None:
         raise NotFound("No user with this id.")
     owner_or_admin = viewer is not None and (viewer.id == user_id or is_admin(viewer))
@@ -134,4 +132,4 @@ async def list_for_user(
         raise Forbidden("Only the author or an admin may list drafts.")
     statuses = {"published": ("published",), "draft": ("draft",), "all": ("draft", "published")}
     filters = PostFilters(author_id=user_id, statuses=statuses[status])
-    return await repository.list_page(session, filters, page, secret)
+    return await repository.list_page(session, filters, page)

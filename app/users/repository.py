@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import User
-from app.http.pagination import PageRequest, keyset
+from app.http.pagination import Page, PageRequest, fetch_page
 
 
 async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -39,9 +39,7 @@ class UserFilters:
     query: str | None = None
 
 
-async def list_page(
-    session: AsyncSession, filters: UserFilters, page: PageRequest, secret: str
-) -> list[User]:
+async def list_page(session: AsyncSession, filters: UserFilters, page: PageRequest) -> Page[User]:
     statement = select(User)
     if filters.role is not None:
         statement = statement.where(User.role == filters.role)
@@ -55,8 +53,7 @@ async def list_page(
                 User.display_name.ilike(pattern, escape="\\"),
             )
         )
-    paged, params = keyset(statement, page, secret, (User.created_at, User.id))
-    return list(await session.scalars(paged, params))
+    return await fetch_page(session, statement, page, (User.created_at, User.id), entities=True)
 
 
 def _escape_like(text: str) -> str:

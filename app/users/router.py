@@ -8,7 +8,7 @@ from app.auth.dependencies import AdminUser, CurrentUser
 from app.config import SettingsDep
 from app.contract import PasswordChange, ProfileUpdate, Role, User, UserAdminUpdate, UserPage
 from app.db.session import SessionDep
-from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery, split_page
+from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery
 from app.http.responses import json_response
 from app.users import service
 from app.users.repository import UserFilters
@@ -35,12 +35,10 @@ async def list_users(
 ) -> Response:
     filters = UserFilters(role=role.value if role else None, is_active=is_active, query=q)
     scope = f"users|{sort}|{filters.role}|{is_active}|{q}"
-    page = PageRequest(limit, cursor, sort == "newest", scope)
-    rows = await service.list_users(session, filters, page, settings.secret_key)
-    items, next_cursor = split_page(
-        rows, page, settings.secret_key, key_of=lambda user: (user.created_at, user.id)
-    )
-    return json_response(UserPage(items=[_user(u) for u in items], next_cursor=next_cursor))
+    page = PageRequest(limit, cursor, sort == "newest", scope, settings.secret_key)
+    found = await service.list_users(session, filters, page)
+    items = [_user(user) for user in found.items]
+    return json_response(UserPage(items=items, next_cursor=found.next_cursor))
 
 
 @router.get("/me", response_model=User)

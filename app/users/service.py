@@ -9,11 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import passwords
 from app.auth import repository as tokens_repository
 from app.auth import service as auth_service
-from app.comments import repository as comments_repository
 from app.contract import PasswordChange, ProfileUpdate, Role, UserAdminUpdate
 from app.db.models import User
 from app.errors import Conflict, Forbidden, NotFound
-from app.http.pagination import PageRequest
+from app.http.pagination import Page, PageRequest
 from app.posts import repository as posts_repository
 from app.users import repository
 
@@ -44,9 +43,9 @@ async def change_password(session: AsyncSession, user: User, body: PasswordChang
 
 
 async def list_users(
-    session: AsyncSession, filters: repository.UserFilters, page: PageRequest, secret: str
-) -> list[User]:
-    return await repository.list_page(session, filters, page, secret)
+    session: AsyncSession, filters: repository.UserFilters, page: PageRequest
+) -> Page[User]:
+    return await repository.list_page(session, filters, page)
 
 
 async def _keep_an_admin(session: AsyncSession, acting: User, user: User) -> None:
@@ -89,6 +88,5 @@ async def delete(session: AsyncSession, acting: User, user_id: uuid.UUID) -> Non
     """The user goes with their posts and comments; counts on others' posts are corrected."""
     user = await _get(session, user_id)
     await _keep_an_admin(session, acting, user)
-    for post_id, count in await comments_repository.count_by_post_for_author(session, user.id):
-        await posts_repository.change_comment_count(session, post_id, -count)
+    await posts_repository.discount_comments_by(session, user.id)
     await repository.remove(session, user)
