@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,10 +85,6 @@ async def list_page(
             _POSTS.search.bool_op("@@")(func.websearch_to_tsquery("english", filters.query))
         )
     return await fetch_page(session, statement, page, (sort_key(filters), _POSTS.id))
-
-
-async def slug_exists(session: AsyncSession, slug: str) -> bool:
-    return bool(await session.scalar(select(exists().where(Post.slug == slug))))
 
 
 async def add_unless_slug_taken(session: AsyncSession, post: Post) -> Post | None:

@@ -35,22 +35,19 @@ def _distinct_tags(tags: list[Tag]) -> list[str]:
     return values
 
 
-async def _unique_slug(session: AsyncSession, title: str) -> str:
-    slug = slugs.slugify(title)
-    return slugs.with_suffix(slug) if await repository.slug_exists(session, slug) else slug
-
-
 SLUG_ATTEMPTS = 5
 
 
 async def create(session: AsyncSession, author: User, body: PostCreate) -> PostWithAuthor:
     tags = _distinct_tags(body.tags) if body.tags is not MISSING else []
-    slug = await _unique_slug(session, body.title)
-    for _ in range(SLUG_ATTEMPTS):  # concurrent posts with one title race for the plain slug
+    base = slug = slugs.slugify(body.title)
+    # The plain slug first; when the unique index refuses it (taken before, or by a concurrent
+    # post with the same title), a suffixed variant.
+    for _ in range(SLUG_ATTEMPTS):
         post = Post(author_id=author.id, slug=slug, title=body.title, body=body.body, tags=tags)
         if (created := await repository.add_unless_slug_taken(session, post)) is not None:
             return created, author.display_name
-        slug = slugs.with_suffix(slugs.slugify(body.title))
+        slug = slugs.with_suffix(base)
     raise Conflict("Could not find a free slug for this title; retry.")
 
 
