@@ -7,6 +7,8 @@ nox (and uv, which it uses to build session environments) into `.nox/_bootstrap`
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -128,7 +130,7 @@ def contract(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Requests/s and p50/p99 of the read paths on 100,000 posts, beside an in-memory ceiling."""
     _install(session)
-    if not _which("wrk"):
+    if shutil.which("wrk") is None:
         _apt_install(session, "wrk")
     session.run("python", "-m", "tests.benchmarks.run", *session.posargs)
 
@@ -138,12 +140,6 @@ def admin(session: nox.Session) -> None:
     """Create or promote an administrator: `nox -s admin -- EMAIL [--display-name NAME]`."""
     _install(session)
     session.run("python", "-m", "app.admin", *session.posargs)
-
-
-def _which(program: str) -> bool:
-    import shutil
-
-    return shutil.which(program) is not None
 
 
 def _apt_install(session: nox.Session, package: str) -> None:
@@ -161,8 +157,7 @@ CHROMIUM = Path("/usr/bin/chromium")  # the browser clients/vue-demo/tests/brows
 
 
 def _free_port() -> int:
-    import socket
-
+    # The same as contracts_tests.live_server.free_port, which nox's own Python cannot import.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
