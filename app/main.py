@@ -11,6 +11,7 @@ from app.auth.router import router as auth_router
 from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
+from app.db.reads import PoolReader
 from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.errors import UnexpectedErrorMiddleware, install_error_handlers
 from app.health.router import router as health_router
@@ -29,13 +30,16 @@ ROUTERS = (health_router, auth_router, users_router, posts_router, comments_rout
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    engine = create_engine(resolve_database_url(app.state.settings))
+    database_url = resolve_database_url(app.state.settings)
+    engine = create_engine(database_url)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_sessionmaker = create_read_sessionmaker(engine)
+    app.state.reader = await PoolReader.connect(database_url)
     try:
         yield
     finally:
+        await app.state.reader.close()
         await engine.dispose()
 
 
@@ -48,6 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=spec["info"]["version"],
         lifespan=_lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
+        # FastAPI's built-in OpenTelemetry hooks look up the global providers on every request;
+        # requests are logged and traced by id here (app.http.access_log, request_id).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
 

@@ -1,19 +1,21 @@
 """A real PostgreSQL (migrated once) and a real uvicorn server on a socket, in the test loop.
 
 Each test runs inside a transaction that is rolled back afterwards: the server's sessions join it
-through savepoints, so what a request commits is visible to the next request of the same test and
-gone for the next test. Tests that need real commits across connections use `committed_db`.
+through savepoints and its read-pool queries run on the same connection, so what a request
+commits is visible to the next request of the same test and gone for the next test. Tests that
+need real commits across connections use `committed_db`.
 """
 
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import text
+from sqlalchemy import ClauseElement, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 # Before any app import: settings are read once per process.
@@ -23,6 +25,7 @@ os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)
 from fastapi import FastAPI
 
 from app.config import get_settings
+from app.db.reads import arguments
 from app.db.scratch import scratch_database
 from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.main import create_app
@@ -56,20 +59,35 @@ async def app(database_url: str) -> AsyncIterator[FastAPI]:
     await task
 
 
+class TransactionReader:
+    """The read pool's stand-in (app.db.reads.Reader): the same compiled statements, run on the
+    test's connection, so reads see what the test and earlier requests wrote in its transaction."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def fetch(
+        self, statement: ClauseElement, params: Mapping[str, Any] | None = None
+    ) -> Sequence[Any]:
+        sql, args = arguments(statement, params)
+        return (await self._connection.exec_driver_sql(sql, tuple(args))).all()
+
+
 @pytest.fixture
 async def db(app: FastAPI) -> AsyncIterator[AsyncConnection]:
     """The test's connection; the server's sessions nest inside its transaction."""
     engine: AsyncEngine = app.state.engine
-    shared = app.state.sessionmaker, app.state.read_sessionmaker
+    shared = app.state.sessionmaker, app.state.read_sessionmaker, app.state.reader
     async with engine.connect() as connection:
         transaction = await connection.begin()
         app.state.sessionmaker = app.state.read_sessionmaker = async_sessionmaker(
             connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        app.state.reader = TransactionReader(connection)
         try:
             yield connection
         finally:
-            app.state.sessionmaker, app.state.read_sessionmaker = shared
+            app.state.sessionmaker, app.state.read_sessionmaker, app.state.reader = shared
             await transaction.rollback()
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from app.contract import Post, PostPage
-from app.posts.representation import encode, page_body, post_document
+from app.posts.representation import COLUMNS, encode, page_body, post_document, row_document
 from tests.helpers import create_post, user_with_tokens
 
 
@@ -35,9 +35,11 @@ def _row(published_at: datetime | None, tags: list[str]) -> SimpleNamespace:
     ids=["draft", "published"],
 )
 def test_documents_serialize_exactly_like_the_contract_model(row: SimpleNamespace) -> None:
-    document = post_document(row, row.author_name)
+    document = post_document(row, row.author_name)  # type: ignore[arg-type]
     assert encode(document) == Post.model_validate(document).model_dump_json().encode()
-    page = page_body([row, row], "next")
+    values = [getattr(row, name) for name in COLUMNS]
+    assert row_document(values) == document
+    page = page_body([values, values], "next")
     assert page == PostPage.model_validate_json(page).model_dump_json().encode()
 
 

@@ -5,7 +5,8 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 
-from app.db.scratch import asyncpg_dsn, scratch_database
+from app.db.reads import asyncpg_dsn
+from app.db.scratch import scratch_database
 from app.seed import PEOPLE, seed
 
 

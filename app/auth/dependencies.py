@@ -1,14 +1,16 @@
 """Who is calling: `CurrentUser` (any active user) and `AdminUser`."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import tokens
-from app.auth.roles import is_admin
+from app.auth.roles import Principal, is_admin
 from app.config import SettingsDep
 from app.db.models import User
+from app.db.reads import ReaderDep
 from app.db.session import SessionDep
 from app.errors import Forbidden, Unauthorized
 from app.users import repository as users_repository
@@ -16,26 +18,53 @@ from app.users import repository as users_repository
 _bearer = HTTPBearer(auto_error=False)
 
 
-async def get_optional_user(
-    session: SessionDep,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User | None:
-    """The caller on public operations: anonymous without a token, 401 with a bad one."""
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+REFUSED = "The access token is invalid or expired."
+
+
+def _user_id(credentials: HTTPAuthorizationCredentials | None, secret: str) -> uuid.UUID | None:
+    """Whose token this is: None without one, 401 with a bad one."""
     if credentials is None:
         return None
     try:
-        claims = tokens.decode_access_token(credentials.credentials, settings.secret_key)
+        return tokens.decode_access_token(credentials.credentials, secret).user_id
     except tokens.InvalidToken:
-        raise Unauthorized("The access token is invalid or expired.") from None
-    # Loaded on every request so a deactivated account is refused from its next request on.
-    user = await users_repository.get(session, claims.user_id)
+        raise Unauthorized(REFUSED) from None
+
+
+# Either way the account is loaded on every request, so a deactivated one is refused from its
+# next request on.
+
+
+async def get_optional_user(
+    session: SessionDep, settings: SettingsDep, credentials: Credentials
+) -> User | None:
+    """The caller as an entity of the request's session: for operations that change things."""
+    if (user_id := _user_id(credentials, settings.secret_key)) is None:
+        return None
+    user = await users_repository.get(session, user_id)
     if user is None or not user.is_active:
-        raise Unauthorized("The access token is invalid or expired.")
+        raise Unauthorized(REFUSED)
     return user
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+async def get_viewer(
+    reader: ReaderDep, settings: SettingsDep, credentials: Credentials
+) -> Principal | None:
+    """The caller on public reads: only who they are and their role, from the read pool, so an
+    anonymous read opens no session at all."""
+    if (user_id := _user_id(credentials, settings.secret_key)) is None:
+        return None
+    viewer = await users_repository.get_active(reader, user_id)
+    if viewer is None:
+        raise Unauthorized(REFUSED)
+    return viewer
+
+
+Viewer = Annotated[Principal | None, Depends(get_viewer)]
 
 
 async def get_current_user(user: OptionalUser) -> User:

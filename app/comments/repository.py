@@ -7,6 +7,7 @@ from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Comment, User
+from app.db.reads import Reader
 from app.http.pagination import Page, PageRequest, fetch_page
 
 
@@ -38,9 +39,9 @@ async def get_on_post(
     return (await session.scalars(statement)).one_or_none()
 
 
-async def list_page(session: AsyncSession, post_id: uuid.UUID, page: PageRequest) -> Page[Any]:
+async def list_page(reader: Reader, post_id: uuid.UUID, page: PageRequest) -> Page[Any]:
     key = (_COMMENTS.created_at, _COMMENTS.id)
-    return await fetch_page(session, _ON_POST, page, key, {"post_id": post_id})
+    return await fetch_page(reader, _ON_POST, page, key, {"post_id": post_id})
 
 
 async def add(session: AsyncSession, comment: Comment) -> Comment:

@@ -5,10 +5,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.roles import is_admin
+from app.auth.roles import Principal, is_admin
 from app.comments import repository
 from app.contract import CommentCreate
 from app.db.models import Comment, User
+from app.db.reads import Reader
 from app.errors import Conflict, Forbidden, NotFound
 from app.http.pagination import Page, PageRequest
 from app.posts import repository as posts_repository
@@ -16,10 +17,10 @@ from app.posts import service as posts_service
 
 
 async def list_visible(
-    session: AsyncSession, viewer: User | None, post_id: uuid.UUID, page: PageRequest
+    reader: Reader, viewer: Principal | None, post_id: uuid.UUID, page: PageRequest
 ) -> Page[Any]:
-    await posts_service.read_visible(session, viewer, post_id)
-    return await repository.list_page(session, post_id, page)
+    await posts_service.read_visible(reader, viewer, post_id)
+    return await repository.list_page(reader, post_id, page)
 
 
 async def create(

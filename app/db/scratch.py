@@ -16,10 +16,7 @@ from sqlalchemy.engine import make_url
 
 from app.db import migrate
 from app.db.embedded import start_embedded, stop_embedded
-
-
-def asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+from app.db.reads import asyncpg_dsn
 
 
 async def _admin(url: str, statement: str) -> None:

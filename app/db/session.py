@@ -20,7 +20,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     # use, the pool is invalidated, and the request answers 503 (see get_session).
     # A pool as large as the concurrency one worker serves, so connections are reused (each
     # keeps its prepared statements) instead of opened and closed as overflow.
-    return create_async_engine(database_url, pool_size=20, max_overflow=10, pool_recycle=1800)
+    return create_async_engine(database_url, pool_size=20, max_overflow=0, pool_recycle=1800)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -49,7 +49,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session:
         try:
             yield session
-            await session.commit()
+            if session.in_transaction():  # a request that never used its session skips it
+                await session.commit()
         except AppError as error:
             await (session.commit() if error.keep_changes else session.rollback())
             raise

@@ -18,10 +18,10 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from fastapi import Query
-from sqlalchemy import ColumnElement, Select, bindparam, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, bindparam, literal_column, tuple_
 from sqlalchemy.orm import QueryableAttribute
 
+from app.db.reads import Reader
 from app.errors import BadRequest
 
 LimitQuery = Annotated[int, Query(ge=1, le=100)]
@@ -85,12 +85,16 @@ Key = tuple[
 ]
 
 
-@lru_cache(maxsize=256)
-def _paged(statement: SelectT, key: Key, newest_first: bool, after_cursor: bool) -> SelectT:
+@lru_cache(maxsize=1024)
+def _paged(
+    statement: SelectT, key: Key, newest_first: bool, after_cursor: bool, rows: int
+) -> SelectT:
     """The statement ordered by `key`, resuming after bound values; built once per shape.
 
-    Statements are immutable, and the unfiltered lists pass the same module-level statement
-    every time, so their hot path skips SQLAlchemy's (costly) statement construction.
+    The row count is a literal, not a parameter: with `LIMIT $n`, PostgreSQL's generic plan for
+    a prepared statement assumes a large result and costs more than a custom one, so it would
+    re-plan every execution. Statements are immutable and the lists pass statements built once,
+    so the hot path skips SQLAlchemy's statement construction and compilation.
     """
     if after_cursor:
         after = tuple_(
@@ -98,30 +102,27 @@ def _paged(statement: SelectT, key: Key, newest_first: bool, after_cursor: bool)
         )
         statement = statement.where(tuple_(*key) < after if newest_first else tuple_(*key) > after)
     order = [column.desc() if newest_first else column.asc() for column in key]
-    return statement.order_by(*order).limit(bindparam("page_rows"))
+    return statement.order_by(*order).limit(literal_column(str(int(rows))))
 
 
 async def fetch_page(
-    session: AsyncSession,
+    reader: Reader,
     statement: Select[*tuple[Any, ...]],
     page: PageRequest,
     key: Key,
     params: dict[str, Any] | None = None,
-    *,
-    entities: bool = False,
 ) -> Page[Any]:
     """One page of `statement` in `key` order (time, id), resuming after the cursor.
 
     One row more than a page is read to learn whether a next page exists; its cursor carries
-    the key of the page's last row, read by the key columns' names (`entities` for ORM
-    objects, otherwise rows). `params` binds the statement's own parameters.
+    the key of the page's last row, read by the key columns' names. `params` binds the
+    statement's own parameters.
     """
-    bound: dict[str, Any] = {**(params or {}), "page_rows": page.limit + 1}
+    bound: dict[str, Any] = dict(params or {})
     if page.cursor is not None:
         bound["after_time"], bound["after_id"] = decode_cursor(page.secret, page.scope, page.cursor)
-    paged = _paged(statement, key, page.newest_first, page.cursor is not None)
-    result = await session.execute(paged, bound)
-    rows = result.scalars().all() if entities else result.all()
+    paged = _paged(statement, key, page.newest_first, page.cursor is not None, page.limit + 1)
+    rows = await reader.fetch(paged, bound)
     if len(rows) <= page.limit:
         return Page(rows, None)
     last = rows[page.limit - 1]

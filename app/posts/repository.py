@@ -2,15 +2,28 @@
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Comment, Post, User
 from app.db.models.post import PUBLISHED
+from app.db.reads import Reader
 from app.http.pagination import Page, PageRequest, fetch_page
+from app.posts.representation import COLUMNS
 
 SLUG_CONSTRAINT = "uq_posts_slug"
 
@@ -27,18 +40,17 @@ def _with_author() -> Select[Post, str]:
     return select(Post, User.display_name).join(User, User.id == Post.author_id)
 
 
-# Reads select table columns (Core), not ORM entities or attributes: nothing read is changed,
-# so the ORM's compile and loading machinery per row would be pure cost. Built once;
-# statements are immutable.
+# Reads select table columns (Core), not ORM entities, and run on the read pool
+# (app.db.reads): nothing read is changed, so the ORM's loading machinery would be pure cost.
+# Statements are built once per shape; values are bound per request.
 _POSTS, _USERS = Post.__table__.c, User.__table__.c
 _LIST = select(
-    *(_POSTS[name] for name in (
-        "id", "slug", "title", "body", "tags", "status", "author_id",
-        "created_at", "updated_at", "published_at", "comment_count",
-    )),
-    _USERS.display_name.label("author_name"),
-).join_from(Post.__table__, User.__table__, _USERS.id == _POSTS.author_id)  # fmt: skip
-_LIST_PUBLISHED = _LIST.where(PUBLISHED)
+    *(_POSTS[name] for name in COLUMNS[:-1]), _USERS.display_name.label(COLUMNS[-1])
+).join_from(Post.__table__, User.__table__, _USERS.id == _POSTS.author_id)
+_ONE = _LIST.where(_POSTS.id == bindparam("post_id"))
+# Literal predicates, not bound parameters: only then can PostgreSQL prove that the partial
+# indexes on published posts apply (prepared statements use generic plans).
+_STATUS = {("published",): PUBLISHED, ("draft",): text("status = 'draft'")}
 ListRow = Row[*tuple[Any, ...]]
 
 
@@ -53,12 +65,10 @@ async def get_with_author(
     return (row[0], row[1]) if row is not None else None
 
 
-_ONE = _LIST.where(_POSTS.id == bindparam("post_id"))
-
-
-async def get_row(session: AsyncSession, post_id: uuid.UUID) -> ListRow | None:
+async def get_row(reader: Reader, post_id: uuid.UUID) -> ListRow | None:
     """The post as a plain row (with `author_name`), for reading only."""
-    return (await session.execute(_ONE, {"post_id": post_id})).one_or_none()
+    rows = await reader.fetch(_ONE, {"post_id": post_id})
+    return rows[0] if rows else None
 
 
 def sort_key(filters: PostFilters) -> ColumnElement[Any]:
@@ -66,25 +76,32 @@ def sort_key(filters: PostFilters) -> ColumnElement[Any]:
     return _POSTS.published_at if filters.statuses == ("published",) else _POSTS.created_at
 
 
-async def list_page(
-    session: AsyncSession, filters: PostFilters, page: PageRequest
-) -> Page[ListRow]:
+@lru_cache(maxsize=64)
+def _list_statement(
+    statuses: tuple[str, ...], by_author: bool, by_tag: bool, by_query: bool
+) -> Select[*tuple[Any, ...]]:
+    # Both statuses are every post: no predicate.
+    statement = _LIST.where(_STATUS[statuses]) if statuses in _STATUS else _LIST
+    if by_author:
+        statement = statement.where(_POSTS.author_id == bindparam("author_id"))
+    if by_tag:
+        statement = statement.where(_POSTS.tags.contains(bindparam("tags", type_=_POSTS.tags.type)))
+    if by_query:
+        query = func.websearch_to_tsquery("english", bindparam("query"))
+        statement = statement.where(_POSTS.search.bool_op("@@")(query))
+    return statement
+
+
+async def list_page(reader: Reader, filters: PostFilters, page: PageRequest) -> Page[ListRow]:
     """One page (+1 row) of posts with their authors' names (`author_name`), in one query."""
-    # A literal predicate, not a bound parameter: only then can PostgreSQL prove that the
-    # partial index `ix_posts_published` applies (asyncpg's prepared statements use generic plans).
-    if filters.statuses == ("published",):
-        statement = _LIST_PUBLISHED
-    else:
-        statement = _LIST.where(_POSTS.status.in_(filters.statuses))
-    if filters.author_id is not None:
-        statement = statement.where(_POSTS.author_id == filters.author_id)
-    if filters.tag is not None:
-        statement = statement.where(_POSTS.tags.contains([filters.tag]))
-    if filters.query is not None:
-        statement = statement.where(
-            _POSTS.search.bool_op("@@")(func.websearch_to_tsquery("english", filters.query))
-        )
-    return await fetch_page(session, statement, page, (sort_key(filters), _POSTS.id))
+    statement = _list_statement(
+        filters.statuses,
+        filters.author_id is not None,
+        filters.tag is not None,
+        filters.query is not None,
+    )
+    params = {"author_id": filters.author_id, "tags": [filters.tag], "query": filters.query}
+    return await fetch_page(reader, statement, page, (sort_key(filters), _POSTS.id), params)
 
 
 async def add_unless_slug_taken(session: AsyncSession, post: Post) -> Post | None:

@@ -4,17 +4,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from starlette.responses import Response
 
-from app.auth.dependencies import CurrentUser, OptionalUser, get_optional_user
+from app.auth.dependencies import CurrentUser, Viewer, get_viewer
 from app.auth.limits import WriteLimit
 from app.config import SettingsDep
 from app.contract import Post, PostCreate, PostPage, PostUpdate
+from app.db.reads import ReaderDep
 from app.db.session import SessionDep
 from app.http.etag import none_match, require_match
 from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, idempotent_create
 from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery
 from app.http.responses import json_response
 from app.posts import repository, service
-from app.posts.representation import body_and_etag, page_body
+from app.posts.representation import body_and_etag, page_body, post_document, row_document
 from app.posts.service import PostWithAuthor
 from app.validation import NoNul
 
@@ -28,7 +29,7 @@ TagQuery = Annotated[
 
 
 def _post_response(found: PostWithAuthor, status_code: int = 200) -> Response:
-    body, etag = body_and_etag(*found)
+    body, etag = body_and_etag(post_document(*found))
     return json_response(body, status_code, {"ETag": etag})
 
 
@@ -37,9 +38,9 @@ def _location(request: Request, post_id: uuid.UUID) -> str:
 
 
 # The list is the same for everyone, but a token that is sent is still checked (401 if bad).
-@router.get("/api/v1/posts", response_model=PostPage, dependencies=[Depends(get_optional_user)])
+@router.get("/api/v1/posts", response_model=PostPage, dependencies=[Depends(get_viewer)])
 async def list_posts(
-    session: SessionDep,
+    reader: ReaderDep,
     settings: SettingsDep,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
@@ -51,15 +52,15 @@ async def list_posts(
     filters = repository.PostFilters(author_id=author_id, tag=tag, query=q)
     scope = f"posts|{sort}|{author_id}|{tag}|{q}"
     page = PageRequest(limit, cursor, sort == "newest", scope, settings.secret_key)
-    found = await service.list_published(session, filters, page)
+    found = await service.list_published(reader, filters, page)
     return json_response(page_body(found.items, found.next_cursor))
 
 
 @router.get("/api/v1/users/{user_id:uuid}/posts", response_model=PostPage)
 async def list_user_posts(
     user_id: uuid.UUID,
-    viewer: OptionalUser,
-    session: SessionDep,
+    viewer: Viewer,
+    reader: ReaderDep,
     settings: SettingsDep,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
@@ -68,7 +69,7 @@ async def list_user_posts(
 ) -> Response:
     scope = f"user-posts|{user_id}|{status}|{sort}"
     page = PageRequest(limit, cursor, sort == "newest", scope, settings.secret_key)
-    found = await service.list_for_user(session, viewer, user_id, status, page)
+    found = await service.list_for_user(reader, viewer, user_id, status, page)
     return json_response(page_body(found.items, found.next_cursor))
 
 
@@ -87,7 +88,7 @@ async def create_post(
 ) -> Response:
     async def create() -> Created:
         found = await service.create(session, user, body)
-        content, etag = body_and_etag(*found)
+        content, etag = body_and_etag(post_document(*found))
         return Created(content, _location(request, found[0].id), etag)
 
     request_fingerprint = fingerprint("POST", request.url.path, body.model_dump(mode="json"))
@@ -97,12 +98,12 @@ async def create_post(
 @router.get("/api/v1/posts/{post_id:uuid}", response_model=Post)
 async def get_post(
     post_id: uuid.UUID,
-    viewer: OptionalUser,
-    session: SessionDep,
+    viewer: Viewer,
+    reader: ReaderDep,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
-    row = await service.read_visible(session, viewer, post_id)
-    body, etag = body_and_etag(row, row.author_name)
+    row = await service.read_visible(reader, viewer, post_id)
+    body, etag = body_and_etag(row_document(row))
     if none_match(if_none_match, etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     return json_response(body, headers={"ETag": etag})
@@ -118,7 +119,7 @@ async def update_post(
 ) -> Response:
     service.check_update(body)
     found = await service.get_changeable(session, user, post_id)
-    require_match(if_match, body_and_etag(*found)[1], "post")
+    require_match(if_match, body_and_etag(post_document(*found))[1], "post")
     return _post_response(await service.update(session, found, body))
 
 
@@ -132,7 +133,7 @@ async def delete_post(
     post_id: uuid.UUID, user: CurrentUser, session: SessionDep, if_match: IfMatch = None
 ) -> None:
     found = await service.get_changeable(session, user, post_id)
-    require_match(if_match, body_and_etag(*found)[1], "post")
+    require_match(if_match, body_and_etag(post_document(*found))[1], "post")
     await service.delete(session, found)
 
 

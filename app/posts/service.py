@@ -7,9 +7,10 @@ from pydantic import MISSING
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.roles import is_admin
+from app.auth.roles import Principal, is_admin
 from app.contract import PostCreate, PostUpdate, Tag
 from app.db.models import Post, User
+from app.db.reads import Reader
 from app.errors import Conflict, Forbidden, InvalidField, NotFound
 from app.http.pagination import Page, PageRequest
 from app.posts import repository, slugs
@@ -20,11 +21,11 @@ PostWithAuthor = tuple[Post, str]
 NOT_FOUND = "No post with this id."
 
 
-def can_see(viewer: User | None, post: Post | ListRow) -> bool:
+def can_see(viewer: Principal | None, post: Post | ListRow) -> bool:
     return post.status == "published" or can_change(viewer, post)
 
 
-def can_change(viewer: User | None, post: Post | ListRow) -> bool:
+def can_change(viewer: Principal | None, post: Post | ListRow) -> bool:
     return viewer is not None and (viewer.id == post.author_id or is_admin(viewer))
 
 
@@ -52,7 +53,7 @@ async def create(session: AsyncSession, author: User, body: PostCreate) -> PostW
 
 
 async def get_visible(
-    session: AsyncSession, viewer: User | None, post_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession, viewer: Principal | None, post_id: uuid.UUID, *, for_update: bool = False
 ) -> PostWithAuthor:
     """The post if the viewer may see it; otherwise 404, so drafts cannot be probed."""
     found = await repository.get_with_author(session, post_id, for_update=for_update)
@@ -61,9 +62,9 @@ async def get_visible(
     return found
 
 
-async def read_visible(session: AsyncSession, viewer: User | None, post_id: uuid.UUID) -> ListRow:
-    """`get_visible` for reading: a plain row, no ORM entity to track."""
-    row = await repository.get_row(session, post_id)
+async def read_visible(reader: Reader, viewer: Principal | None, post_id: uuid.UUID) -> ListRow:
+    """`get_visible` for reading only: a plain row from the read pool."""
+    row = await repository.get_row(reader, post_id)
     if row is None or not can_see(viewer, row):
         raise NotFound(NOT_FOUND)
     return row
@@ -109,24 +110,22 @@ async def set_status(
     return await repository.save(session, post), author_name
 
 
-async def list_published(
-    session: AsyncSession, filters: PostFilters, page: PageRequest
-) -> Page[ListRow]:
-    return await repository.list_page(session, filters, page)
+async def list_published(reader: Reader, filters: PostFilters, page: PageRequest) -> Page[ListRow]:
+    return await repository.list_page(reader, filters, page)
 
 
 async def list_for_user(
-    session: AsyncSession,
-    viewer: User | None,
+    reader: Reader,
+    viewer: Principal | None,
     user_id: uuid.UUID,
     status: Literal["published", "draft", "all"],
     page: PageRequest,
 ) -> Page[ListRow]:
-    if await users_repository.get(session, user_id) is None:
+    if not await users_repository.exists(reader, user_id):
         raise NotFound("No user with this id.")
     owner_or_admin = viewer is not None and (viewer.id == user_id or is_admin(viewer))
     if status != "published" and not owner_or_admin:
         raise Forbidden("Only the author or an admin may list drafts.")
     statuses = {"published": ("published",), "draft": ("draft",), "all": ("draft", "published")}
     filters = PostFilters(author_id=user_id, statuses=statuses[status])
-    return await repository.list_page(session, filters, page)
+    return await repository.list_page(reader, filters, page)

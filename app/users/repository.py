@@ -2,11 +2,15 @@
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.roles import Principal
 from app.db.models import User
+from app.db.reads import Reader
 from app.http.pagination import Page, PageRequest, fetch_page
 
 
@@ -39,21 +43,56 @@ class UserFilters:
     query: str | None = None
 
 
-async def list_page(session: AsyncSession, filters: UserFilters, page: PageRequest) -> Page[User]:
-    statement = select(User)
-    if filters.role is not None:
-        statement = statement.where(User.role == filters.role)
-    if filters.is_active is not None:
-        statement = statement.where(User.is_active == filters.is_active)
-    if filters.query is not None:
-        pattern = f"%{_escape_like(filters.query)}%"
+# Lists and existence checks are plain reads on the read pool (app.db.reads); the shape of a
+# filtered list is built once, its values bound per request.
+_USERS = User.__table__.c
+_LISTED = select(
+    *(_USERS[name] for name in ("id", "email", "display_name", "role", "is_active", "created_at"))
+)
+_EXISTS = select(_USERS.id).where(_USERS.id == bindparam("user_id"))
+_ACTIVE = select(_USERS.id, _USERS.role).where(_USERS.id == bindparam("user_id"), _USERS.is_active)
+
+
+async def exists(reader: Reader, user_id: uuid.UUID) -> bool:
+    return bool(await reader.fetch(_EXISTS, {"user_id": user_id}))
+
+
+async def get_active(reader: Reader, user_id: uuid.UUID) -> Principal | None:
+    """An active user's id and role, or None."""
+    rows = await reader.fetch(_ACTIVE, {"user_id": user_id})
+    principal: Principal | None = rows[0] if rows else None
+    return principal
+
+
+@lru_cache(maxsize=16)
+def _list_statement(by_role: bool, by_active: bool, by_query: bool) -> Select[*tuple[Any, ...]]:
+    statement = _LISTED
+    if by_role:
+        statement = statement.where(_USERS.role == bindparam("role"))
+    if by_active:
+        statement = statement.where(_USERS.is_active == bindparam("is_active"))
+    if by_query:
+        pattern: BindParameter[str] = bindparam("pattern")
         statement = statement.where(
             or_(
-                User.email.ilike(pattern, escape="\\"),
-                User.display_name.ilike(pattern, escape="\\"),
+                _USERS.email.ilike(pattern, escape="\\"),
+                _USERS.display_name.ilike(pattern, escape="\\"),
             )
         )
-    return await fetch_page(session, statement, page, (User.created_at, User.id), entities=True)
+    return statement
+
+
+async def list_page(reader: Reader, filters: UserFilters, page: PageRequest) -> Page[Any]:
+    """Rows with the listed users' public columns (never the password hash)."""
+    statement = _list_statement(
+        filters.role is not None, filters.is_active is not None, filters.query is not None
+    )
+    params = {
+        "role": filters.role,
+        "is_active": filters.is_active,
+        "pattern": f"%{_escape_like(filters.query)}%" if filters.query is not None else None,
+    }
+    return await fetch_page(reader, statement, page, (_USERS.created_at, _USERS.id), params)
 
 
 def _escape_like(text: str) -> str:

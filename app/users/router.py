@@ -7,6 +7,7 @@ from starlette.responses import Response
 from app.auth.dependencies import AdminUser, CurrentUser
 from app.config import SettingsDep
 from app.contract import PasswordChange, ProfileUpdate, Role, User, UserAdminUpdate, UserPage
+from app.db.reads import ReaderDep
 from app.db.session import SessionDep
 from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery
 from app.http.responses import json_response
@@ -24,7 +25,7 @@ def _user(user: object) -> User:
 @router.get("", response_model=UserPage)
 async def list_users(
     admin: AdminUser,
-    session: SessionDep,
+    reader: ReaderDep,
     settings: SettingsDep,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
@@ -36,7 +37,7 @@ async def list_users(
     filters = UserFilters(role=role.value if role else None, is_active=is_active, query=q)
     scope = f"users|{sort}|{filters.role}|{is_active}|{q}"
     page = PageRequest(limit, cursor, sort == "newest", scope, settings.secret_key)
-    found = await service.list_users(session, filters, page)
+    found = await service.list_users(reader, filters, page)
     items = [_user(user) for user in found.items]
     return json_response(UserPage(items=items, next_cursor=found.next_cursor))
 

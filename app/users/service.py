@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import MISSING
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from app.auth import repository as tokens_repository
 from app.auth import service as auth_service
 from app.contract import PasswordChange, ProfileUpdate, Role, UserAdminUpdate
 from app.db.models import User
+from app.db.reads import Reader
 from app.errors import Conflict, Forbidden, NotFound
 from app.http.pagination import Page, PageRequest
 from app.posts import repository as posts_repository
@@ -43,9 +45,9 @@ async def change_password(session: AsyncSession, user: User, body: PasswordChang
 
 
 async def list_users(
-    session: AsyncSession, filters: repository.UserFilters, page: PageRequest
-) -> Page[User]:
-    return await repository.list_page(session, filters, page)
+    reader: Reader, filters: repository.UserFilters, page: PageRequest
+) -> Page[Any]:
+    return await repository.list_page(reader, filters, page)
 
 
 async def _keep_an_admin(session: AsyncSession, acting: User, user: User) -> None:

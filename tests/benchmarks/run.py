@@ -20,7 +20,7 @@ from pathlib import Path
 
 import asyncpg
 
-from app.db.scratch import asyncpg_dsn
+from app.db.reads import asyncpg_dsn
 from contracts_tests.live_server import free_port, live_server, wait_ready
 
 HERE = Path(__file__).resolve().parent
