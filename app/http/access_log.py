@@ -4,9 +4,8 @@ import json
 import logging
 import time
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from app.http.asgi import HTTPMiddleware
 from app.http.request_id import current_request_id
 
 logger = logging.getLogger("app.access")
@@ -38,25 +37,15 @@ def configure_logging(level: str) -> None:
     root.propagate = False
 
 
-class AccessLogMiddleware(HTTPMiddleware):
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
-        status = 500  # if the app fails before answering, the server answers 500
-
-        async def capture_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture_status)
-        finally:
-            fields = {
-                "method": scope["method"],
-                "path": scope["path"],
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "client": scope["client"][0] if scope.get("client") else None,
-            }
-            logger.info("request", extra={"fields": fields})
+def log_request(scope: Scope, status: int, started: float) -> None:
+    """The request's one access-log line; `started` is its `time.perf_counter()` start."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    fields = {
+        "method": scope["method"],
+        "path": scope["path"],
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "client": scope["client"][0] if scope.get("client") else None,
+    }
+    logger.info("request", extra={"fields": fields})

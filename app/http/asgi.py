@@ -1,9 +1,6 @@
 """The plumbing every pure-ASGI middleware here shares."""
 
-from collections.abc import Callable
-
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class HTTPMiddleware:
@@ -24,14 +21,3 @@ class HTTPMiddleware:
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError
-
-
-def on_response_start(send: Send, edit: Callable[[MutableHeaders], None]) -> Send:
-    """`send`, with `edit` applied to the response's headers before they go out."""
-
-    async def send_edited(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            edit(MutableHeaders(scope=message))
-        await send(message)
-
-    return send_edited

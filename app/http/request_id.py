@@ -4,10 +4,7 @@ import re
 import uuid
 from contextvars import ContextVar
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import Receive, Scope, Send
-
-from app.http.asgi import HTTPMiddleware, on_response_start
+from starlette.types import Scope
 
 HEADER = "X-Request-ID"
 _VALID = re.compile(r"^[\x21-\x7e]{1,128}$")
@@ -26,14 +23,10 @@ def _incoming(scope: Scope) -> str | None:
     return None
 
 
-class RequestIdMiddleware(HTTPMiddleware):
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Each request runs in its own task, so the value never leaks into another request;
-        # it is deliberately not reset so the outermost 500 handler can still read it.
-        request_id = _incoming(scope) or uuid.uuid4().hex
-        _request_id.set(request_id)
-
-        def add_id(headers: MutableHeaders) -> None:
-            headers[HEADER] = request_id
-
-        await self.app(scope, receive, on_response_start(send, add_id))
+def assign_request_id(scope: Scope) -> str:
+    """The request's id (the client's, when sane), made current for everything that logs."""
+    # Each request runs in its own task, so the value never leaks into another request; it is
+    # deliberately not reset so the outermost 500 handler can still read it.
+    request_id = _incoming(scope) or uuid.uuid4().hex
+    _request_id.set(request_id)
+    return request_id

@@ -1,12 +1,9 @@
 """JSON responses from contract models, serialized once (the bytes also feed the ETag)."""
 
 from pydantic import BaseModel
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
-
-from app.http.asgi import HTTPMiddleware, on_response_start
+from starlette.types import Scope
 
 _EXTRA = "inkwell.extra_headers"
 
@@ -25,16 +22,15 @@ def json_response(
 
 
 def add_response_headers(request: Request, headers: dict[str, str]) -> None:
-    """Headers a dependency decided on (rate limits) for whatever response the request gets."""
+    """Headers a dependency decided on (rate limits) for whatever response the request gets.
+
+    Appended, not set: a 429 names its own policy, and both must reach the client (repeated
+    fields are one list, as the rate-limit headers' draft intends)."""
     request.scope.setdefault(_EXTRA, {}).update(headers)
 
 
-class ExtraHeadersMiddleware(HTTPMiddleware):
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        def add_extra(headers: MutableHeaders) -> None:
-            # Appended, not set: a 429 names its own policy, and both must reach the client
-            # (repeated fields are one list, as the rate-limit headers' draft intends).
-            for name, value in scope.get(_EXTRA, {}).items():
-                headers.append(name, value)
-
-        await self.app(scope, receive, on_response_start(send, add_extra))
+def extra_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """What `add_response_headers` recorded for this request, as raw ASGI header pairs."""
+    return [
+        (name.lower().encode(), value.encode()) for name, value in scope.get(_EXTRA, {}).items()
+    ]

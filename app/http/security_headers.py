@@ -1,10 +1,5 @@
 """Headers every response carries to keep browsers from misusing it."""
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import Receive, Scope, Send
-
-from app.http.asgi import HTTPMiddleware, on_response_start
-
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -16,15 +11,17 @@ _HEADERS = {
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 _DOCS_PATHS = ("/docs", "/redoc")
 
+RawHeaders = list[tuple[bytes, bytes]]
 
-class SecurityHeadersMiddleware(HTTPMiddleware):
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        is_docs = scope["path"].startswith(_DOCS_PATHS)
 
-        def add_headers(headers: MutableHeaders) -> None:
-            for name, value in _HEADERS.items():
-                headers.setdefault(name, value)
-            if not is_docs:
-                headers.setdefault("Content-Security-Policy", _API_CSP)
+def _raw(headers: dict[str, str]) -> RawHeaders:
+    return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
-        await self.app(scope, receive, on_response_start(send, add_headers))
+
+_FOR_DOCS = _raw(_HEADERS)
+_FOR_API = _raw({**_HEADERS, "Content-Security-Policy": _API_CSP})
+
+
+def security_headers(path: str) -> RawHeaders:
+    """The security headers for a response to `path`, as raw (lowercase) ASGI header pairs."""
+    return _FOR_DOCS if path.startswith(_DOCS_PATHS) else _FOR_API
