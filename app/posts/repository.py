@@ -12,6 +12,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    literal_column,
     select,
     text,
     update,
@@ -23,7 +24,7 @@ from app.db.models import Comment, Post, User
 from app.db.models.post import PUBLISHED
 from app.db.reads import Reader
 from app.http.pagination import Page, PageRequest, fetch_page
-from app.posts.representation import COLUMNS
+from app.posts.representation import COLUMNS, DOCUMENT_SQL
 
 SLUG_CONSTRAINT = "uq_posts_slug"
 
@@ -48,6 +49,13 @@ _LIST = select(
     *(_POSTS[name] for name in COLUMNS[:-1]), _USERS.display_name.label(COLUMNS[-1])
 ).join_from(Post.__table__, User.__table__, _USERS.id == _POSTS.author_id)
 _ONE = _LIST.where(_POSTS.id == bindparam("post_id"))
+# Lists: each post rendered as JSON by PostgreSQL, beside the columns their cursors are made of.
+_DOCUMENTS = select(
+    literal_column(DOCUMENT_SQL).label("document"),
+    _POSTS.published_at,
+    _POSTS.created_at,
+    _POSTS.id,
+).join_from(Post.__table__, User.__table__, _USERS.id == _POSTS.author_id)
 # Literal predicates, not bound parameters: only then can PostgreSQL prove that the partial
 # indexes on published posts apply (prepared statements use generic plans).
 _STATUS = {("published",): PUBLISHED, ("draft",): text("status = 'draft'")}
@@ -81,7 +89,7 @@ def _list_statement(
     statuses: tuple[str, ...], by_author: bool, by_tag: bool, by_query: bool
 ) -> Select[*tuple[Any, ...]]:
     # Both statuses are every post: no predicate.
-    statement = _LIST.where(_STATUS[statuses]) if statuses in _STATUS else _LIST
+    statement = _DOCUMENTS.where(_STATUS[statuses]) if statuses in _STATUS else _DOCUMENTS
     if by_author:
         statement = statement.where(_POSTS.author_id == bindparam("author_id"))
     if by_tag:
@@ -93,7 +101,7 @@ def _list_statement(
 
 
 async def list_page(reader: Reader, filters: PostFilters, page: PageRequest) -> Page[ListRow]:
-    """One page (+1 row) of posts with their authors' names (`author_name`), in one query."""
+    """One page of posts as JSON documents (`document`), in one query."""
     statement = _list_statement(
         filters.statuses,
         filters.author_id is not None,

@@ -53,7 +53,7 @@ async def list_posts(
     scope = f"posts|{sort}|{author_id}|{tag}|{q}"
     page = PageRequest(limit, cursor, sort == "newest", scope, settings.secret_key)
     found = await service.list_published(reader, filters, page)
-    return json_response(page_body(found.items, found.next_cursor))
+    return json_response(page_body((row.document for row in found.items), found.next_cursor))
 
 
 @router.get("/api/v1/users/{user_id:uuid}/posts", response_model=PostPage)
@@ -70,7 +70,7 @@ async def list_user_posts(
     scope = f"user-posts|{user_id}|{status}|{sort}"
     page = PageRequest(limit, cursor, sort == "newest", scope, settings.secret_key)
     found = await service.list_for_user(reader, viewer, user_id, status, page)
-    return json_response(page_body(found.items, found.next_cursor))
+    return json_response(page_body((row.document for row in found.items), found.next_cursor))
 
 
 @router.post(
