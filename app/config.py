@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=300, ge=1)
     writes_per_minute: int = Field(default=60, ge=1)
     log_level: str = "INFO"
+    # Connections per worker process. Small pools serve best: PostgreSQL runs one process per
+    # connection, and more of them than its cores only contend (on 2 cores, 5 read
+    # connections served more than 10 or 20; see `nox -s bench`).
+    database_pool_size: int = Field(default=10, ge=1)
+    database_read_pool_size: int = Field(default=5, ge=1)
 
     @model_validator(mode="before")
     @classmethod

@@ -30,12 +30,13 @@ ROUTERS = (posts_router, comments_router, users_router, auth_router, health_rout
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    database_url = resolve_database_url(app.state.settings)
-    engine = create_engine(database_url)
+    settings: Settings = app.state.settings
+    database_url = resolve_database_url(settings)
+    engine = create_engine(database_url, settings.database_pool_size)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_sessionmaker = create_read_sessionmaker(engine)
-    app.state.reader = await PoolReader.connect(database_url)
+    app.state.reader = await PoolReader.connect(database_url, settings.database_read_pool_size)
     try:
         yield
     finally:

@@ -21,8 +21,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from app.errors import ServiceUnavailable
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
-# Connections per worker process, beside the session pool's (app.db.session).
-POOL_SIZE = 10
 # A database that does not answer is 503, as on the session path (app.db.session).
 _UNAVAILABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
 
@@ -78,13 +76,13 @@ class PoolReader:
         self._pool = pool
 
     @classmethod
-    async def connect(cls, database_url: str) -> "PoolReader":
+    async def connect(cls, database_url: str, size: int) -> "PoolReader":
         # min_size=0: connections open on first use, so the app starts while the database is
         # down (readiness reports it) instead of failing at startup.
         pool = await asyncpg.create_pool(
             asyncpg_dsn(database_url),
             min_size=0,
-            max_size=POOL_SIZE,
+            max_size=size,
             reset=_keep_session_state,
             record_class=Row,
         )

@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import (
 from app.errors import AppError, Conflict, ServiceUnavailable
 
 
-def create_engine(database_url: str) -> AsyncEngine:
+def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
     # No pre-ping (a round trip per request): a connection that died is reported by its first
     # use, the pool is invalidated, and the request answers 503 (see get_session).
-    # A pool as large as the concurrency one worker serves, so connections are reused (each
-    # keeps its prepared statements) instead of opened and closed as overflow.
-    return create_async_engine(database_url, pool_size=20, max_overflow=0, pool_recycle=1800)
+    # No overflow: requests beyond the pool wait for a connection instead of opening one that
+    # is closed again on return (and loses its prepared statements).
+    return create_async_engine(database_url, pool_size=pool_size, max_overflow=0, pool_recycle=1800)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
