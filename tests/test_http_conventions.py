@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.config import get_settings
+from app.db.reads import PoolReader
 from app.db.session import create_engine, create_sessionmaker
 from app.main import create_app
 from app.spec import SPEC_PATH, parse_spec
@@ -145,6 +146,23 @@ async def test_a_database_that_does_not_answer_is_503(
         app.state.sessionmaker, app.state.read_sessionmaker = working
         await dead.dispose()
     assert "retry" in assert_problem(response, 503)["detail"]
+
+
+async def test_public_reads_answer_503_when_the_database_does_not_answer(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    working = app.state.reader
+    dead = "postgresql+asyncpg://postgres@/postgres?host=/nonexistent-socket-dir"
+    app.state.reader = await PoolReader.connect(dead, 1)
+    try:
+        answers = [
+            await client.get(path) for path in ("/api/v1/posts", f"/api/v1/posts/{uuid.uuid4()}")
+        ]
+    finally:
+        await app.state.reader.close()
+        app.state.reader = working
+    for response in answers:
+        assert "retry" in assert_problem(response, 503)["detail"]
 
 
 async def test_racing_registrations_of_one_email_create_one_account(

@@ -32,14 +32,13 @@ def _user_id(credentials: HTTPAuthorizationCredentials | None, secret: str) -> u
         raise Unauthorized(REFUSED) from None
 
 
-# Either way the account is loaded on every request, so a deactivated one is refused from its
-# next request on.
-
-
 async def get_optional_user(
     session: SessionDep, settings: SettingsDep, credentials: Credentials
 ) -> User | None:
-    """The caller as an entity of the request's session: for operations that change things."""
+    """The caller as an entity of the request's session: for operations that change things.
+
+    Like `get_viewer`, it loads the account on every request, so a deactivated one is refused
+    from its next request on."""
     if (user_id := _user_id(credentials, settings.secret_key)) is None:
         return None
     user = await users_repository.get(session, user_id)

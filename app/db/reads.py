@@ -21,8 +21,16 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from app.errors import ServiceUnavailable
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
-# A database that does not answer is 503, as on the session path (app.db.session).
-_UNAVAILABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
+# A database that does not answer (or not yet, or not one more client) is 503, as on the
+# session path (app.db.session).
+_UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
 
 
 class Row(asyncpg.Record):  # type: ignore[misc]
