@@ -29,8 +29,8 @@ from contracts_tests.live_server import free_port, live_server, wait_ready
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-DURATION = os.environ.get("INKWELL_BENCH_SECONDS", "5")
-ROUNDS = int(os.environ.get("INKWELL_BENCH_ROUNDS", "3"))
+DURATION = os.environ.get("INKWELL_BENCH_SECONDS", "4")
+ROUNDS = int(os.environ.get("INKWELL_BENCH_ROUNDS", "5"))
 CONNECTIONS = os.environ.get("INKWELL_BENCH_CONNECTIONS", "32")
 WARM_UP = "3"
 
