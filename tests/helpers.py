@@ -51,6 +51,15 @@ async def make_admin(db: AsyncConnection, user_id: str) -> None:
     await db.execute(text("UPDATE users SET role = 'admin' WHERE id = :id"), {"id": user_id})
 
 
+async def admin_with_tokens(
+    client: httpx.AsyncClient, db: AsyncConnection
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A registered user promoted to admin (in the test's transaction), with their tokens."""
+    admin, tokens = await user_with_tokens(client)
+    await make_admin(db, admin["id"])
+    return {**admin, "role": "admin"}, tokens
+
+
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM)

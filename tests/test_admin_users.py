@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tests.helpers import (
     PASSWORD,
     POSTS,
+    admin_with_tokens,
     assert_problem,
     bearer,
     create_comment,
@@ -29,9 +30,8 @@ USERS = "/api/v1/users"
 async def _admin(
     client: httpx.AsyncClient, db: AsyncConnection
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    admin, tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
-    return {**admin, "role": "admin"}, bearer(tokens)
+    admin, tokens = await admin_with_tokens(client, db)
+    return admin, bearer(tokens)
 
 
 async def _named_user(client: httpx.AsyncClient, email: str, display_name: str) -> dict[str, Any]:

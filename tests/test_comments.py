@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.helpers import (
     POSTS,
+    admin_with_tokens,
     assert_problem,
     bearer,
     create_comment,
     create_post,
-    make_admin,
     user_with_tokens,
 )
 
@@ -87,8 +87,7 @@ async def test_comment_on_a_draft_is_409_for_those_who_see_it(
     client: httpx.AsyncClient, db: AsyncConnection
 ) -> None:
     _, tokens = await user_with_tokens(client)
-    admin, admin_tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    _, admin_tokens = await admin_with_tokens(client, db)
     draft = await create_post(client, tokens)
     for who in (tokens, admin_tokens):
         response = await client.post(
@@ -140,8 +139,7 @@ async def test_comments_on_a_draft_are_listed_for_its_author_and_admins_only(
 ) -> None:
     _, author_tokens = await user_with_tokens(client)
     _, reader_tokens = await user_with_tokens(client)
-    admin, admin_tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    _, admin_tokens = await admin_with_tokens(client, db)
     post = await create_post(client, author_tokens, publish=True)
     await create_comment(client, reader_tokens, post["id"], "kept")
     unpublished = await client.post(
@@ -186,8 +184,7 @@ async def test_comment_may_be_deleted_by(
 ) -> None:
     _, author_tokens = await user_with_tokens(client)
     _, reader_tokens = await user_with_tokens(client)
-    admin, admin_tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    _, admin_tokens = await admin_with_tokens(client, db)
     post = await create_post(client, author_tokens, publish=True)
     comment = await create_comment(client, reader_tokens, post["id"])
     tokens = {

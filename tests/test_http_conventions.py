@@ -14,7 +14,7 @@ from app.db.reads import PoolReader
 from app.db.session import create_engine, create_sessionmaker
 from app.main import create_app
 from app.spec import SPEC_PATH, parse_spec
-from tests.helpers import assert_problem, bearer, make_admin, user_with_tokens
+from tests.helpers import admin_with_tokens, assert_problem, bearer, user_with_tokens
 
 
 async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
@@ -187,8 +187,7 @@ def test_spec_dates_stay_strings() -> None:
 async def test_nul_in_search_text_is_422(client: httpx.AsyncClient, db: AsyncConnection) -> None:
     response = await client.get("/api/v1/posts", params={"q": "a\x00b"})
     assert assert_problem(response, 422)["errors"][0]["location"] == "query.q"
-    admin, tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    _, tokens = await admin_with_tokens(client, db)
     users = await client.get("/api/v1/users", params={"q": "\x00"}, headers=bearer(tokens))
     assert assert_problem(users, 422)["errors"][0]["location"] == "query.q"
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tests.helpers import (
     POSTS,
+    admin_with_tokens,
     assert_problem,
     bearer,
     create_comment,
@@ -167,8 +168,7 @@ async def test_walking_comments_oldest_first(
 
 
 async def test_walking_users(client: httpx.AsyncClient, db: AsyncConnection) -> None:
-    admin, admin_tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    _, admin_tokens = await admin_with_tokens(client, db)
     for _ in range(4):
         await user_with_tokens(client)
     headers = bearer(admin_tokens)
@@ -260,8 +260,7 @@ async def test_a_cursor_only_fits_its_own_list_and_filters(
 async def _list_urls(
     client: httpx.AsyncClient, db: AsyncConnection
 ) -> tuple[list[str], dict[str, str]]:
-    admin, tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    admin, tokens = await admin_with_tokens(client, db)
     post = await create_post(client, tokens, publish=True)
     urls = [POSTS, f"{USERS}/{admin['id']}/posts", f"{POSTS}/{post['id']}/comments", USERS]
     return urls, bearer(tokens)

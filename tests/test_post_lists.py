@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.helpers import (
     POSTS,
+    admin_with_tokens,
     assert_problem,
     bearer,
     create_post,
-    make_admin,
     user_with_tokens,
 )
 
@@ -183,8 +183,7 @@ async def test_user_drafts_are_for_the_owner_and_admins(
 ) -> None:
     alice, alice_tokens = await user_with_tokens(client)
     _, bob_tokens = await user_with_tokens(client)
-    admin, admin_tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    _, admin_tokens = await admin_with_tokens(client, db)
     published = await create_post(client, alice_tokens, publish=True)
     draft = await create_post(client, alice_tokens)
     await create_post(client, bob_tokens)
@@ -199,8 +198,7 @@ async def test_user_drafts_are_for_the_owner_and_admins(
 async def test_user_posts_of_an_unknown_user_are_404(
     client: httpx.AsyncClient, db: AsyncConnection
 ) -> None:
-    admin, admin_tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    _, admin_tokens = await admin_with_tokens(client, db)
     unknown = str(uuid.uuid4())
     assert_problem(await _user_posts(client, unknown, {}), 404)
     assert_problem(await _user_posts(client, unknown, bearer(admin_tokens), status="all"), 404)

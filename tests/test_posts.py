@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.helpers import (
     POSTS,
+    admin_with_tokens,
     assert_problem,
     bearer,
     create_comment,
     create_post,
     current_etag,
-    make_admin,
     user_with_tokens,
 )
 
@@ -151,8 +151,7 @@ async def test_draft_is_visible_to_its_author_and_admins_only(
 ) -> None:
     _, tokens = await user_with_tokens(client)
     _, other_tokens = await user_with_tokens(client)
-    admin, admin_tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    _, admin_tokens = await admin_with_tokens(client, db)
     post = await create_post(client, tokens)
     url = f"{POSTS}/{post['id']}"
     assert (await client.get(url, headers=bearer(tokens))).json() == post
@@ -458,8 +457,7 @@ async def test_authorization_matrix(
 ) -> None:
     _, owner_tokens = await user_with_tokens(client)
     _, other_tokens = await user_with_tokens(client)
-    admin, admin_tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    _, admin_tokens = await admin_with_tokens(client, db)
     headers = {
         "anonymous": {},
         "other": bearer(other_tokens),

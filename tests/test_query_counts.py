@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.helpers import (
     POSTS,
+    admin_with_tokens,
     bearer,
     create_comment,
     create_post,
-    make_admin,
     user_with_tokens,
 )
 
@@ -118,8 +118,7 @@ async def test_listing_comments(
 async def test_listing_users(
     client: httpx.AsyncClient, db: AsyncConnection, statements: list[str]
 ) -> None:
-    admin, tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    admin, tokens = await admin_with_tokens(client, db)
     add = """
         INSERT INTO users (id, email, display_name, password_hash)
         SELECT gen_random_uuid(), 'bulk-' || n || '-' || :tag || '@example.com', 'Bulk', 'x'

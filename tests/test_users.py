@@ -10,6 +10,7 @@ from app.auth.tokens import create_access_token
 from app.config import get_settings
 from tests.helpers import (
     PASSWORD,
+    admin_with_tokens,
     assert_problem,
     bearer,
     login,
@@ -132,8 +133,7 @@ async def test_get_user_is_visible_to_self_and_admins_only(
 
 
 async def test_get_user_errors(client: httpx.AsyncClient, db: AsyncConnection) -> None:
-    admin, tokens = await user_with_tokens(client)
-    await make_admin(db, admin["id"])
+    admin, tokens = await admin_with_tokens(client, db)
     missing = await client.get(f"/api/v1/users/{uuid.uuid4()}", headers=bearer(tokens))
     assert_problem(missing, 404)
     malformed = await client.get("/api/v1/users/not-a-uuid", headers=bearer(tokens))

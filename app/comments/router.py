@@ -61,7 +61,7 @@ async def create_comment(
         location = f"{request.url.path}/{comment.id}"
         return Created(json_bytes(to_contract(comment, author_name)), location)
 
-    request_fingerprint = fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+    request_fingerprint = fingerprint(request, body)
     return await idempotent_create(session, user.id, idempotency_key, request_fingerprint, create)
 
 

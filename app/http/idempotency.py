@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Header
+from fastapi import Header, Request
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -45,8 +46,10 @@ class Created:
         return json_response(self.body, 201, headers)
 
 
-def fingerprint(method: str, path: str, payload: dict[str, Any]) -> str:
-    canonical = json.dumps([method, path, payload], sort_keys=True, separators=(",", ":"))
+def fingerprint(request: Request, body: BaseModel) -> str:
+    """What makes two requests "the same" for a key: method, path and the validated body."""
+    payload = [request.method, request.url.path, body.model_dump(mode="json")]
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

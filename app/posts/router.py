@@ -91,7 +91,7 @@ async def create_post(
         content, etag = body_and_etag(post_document(*found))
         return Created(content, _location(request, found[0].id), etag)
 
-    request_fingerprint = fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+    request_fingerprint = fingerprint(request, body)
     return await idempotent_create(session, user.id, idempotency_key, request_fingerprint, create)
 
 
