@@ -14,10 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from app.contract import FieldError, Problem
-from app.http.asgi import HTTPMiddleware
 from app.http.request_id import current_request_id
 from app.http.routes import allowed_methods
 
@@ -168,29 +167,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail, headers=headers)
 
 
-class UnexpectedErrorMiddleware(HTTPMiddleware):
-    """Answer an exception no handler knows as a 500 problem, without internals.
+def unexpected_error(scope: Scope) -> JSONResponse:
+    """The answer to an exception no handler knows: a 500 problem without internals; the
+    traceback goes to the log under the request id the problem names."""
+    report_unexpected(scope)
+    detail = "An unexpected error occurred; quote the request id."
+    return problem_response(Request(scope), 500, detail)
 
-    It sits inside the other middleware (Starlette's own last resort sits outside them), so
-    the answer still carries CORS, security and request-id headers: a browser can read it.
-    """
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            logger.exception("unhandled error", extra={"fields": {"path": scope["path"]}})
-            if started:
-                raise
-            detail = "An unexpected error occurred; quote the request id."
-            await problem_response(Request(scope), 500, detail)(scope, receive, send)
+def report_unexpected(scope: Scope) -> None:
+    logger.exception("unhandled error", extra={"fields": {"path": scope["path"]}})
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -5,7 +5,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from app.auth.router import router as auth_router
 from app.comments.router import router as comments_router
@@ -13,11 +12,9 @@ from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.reads import PoolReader
 from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
-from app.errors import UnexpectedErrorMiddleware, install_error_handlers
+from app.errors import install_error_handlers
 from app.health.router import router as health_router
 from app.http.access_log import configure_logging
-from app.http.body_limit import BodyLimitMiddleware
-from app.http.deprecation import DeprecationMiddleware
 from app.http.envelope import EnvelopeMiddleware
 from app.posts.router import router as posts_router
 from app.spec import load_spec
@@ -66,32 +63,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
-    # Last added runs first: the request id must exist before anything else can log or fail.
-    app.add_middleware(UnexpectedErrorMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=[
-            "Authorization",
-            "Content-Type",
-            "If-Match",
-            "If-None-Match",
-            "Idempotency-Key",
-            "X-Request-ID",
-        ],
-        expose_headers=[
-            "Location",
-            "ETag",
-            "Retry-After",
-            "X-Request-ID",
-            "RateLimit",
-            "RateLimit-Policy",
-            "Deprecation",
-            "Sunset",
-        ],
-    )
-    app.add_middleware(DeprecationMiddleware, spec=spec)
-    app.add_middleware(EnvelopeMiddleware)
+    app.add_middleware(EnvelopeMiddleware, settings=settings, spec=spec)
     return app

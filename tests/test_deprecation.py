@@ -11,7 +11,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from app.http.deprecation import DeprecationMiddleware
+from app.config import get_settings
+from app.http.deprecation import Deprecations
+from app.http.envelope import EnvelopeMiddleware
+from app.spec import load_spec
 
 SPEC: dict[str, Any] = {
     "paths": {
@@ -56,7 +59,7 @@ APP = Starlette(
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=DeprecationMiddleware(APP, spec=SPEC))
+    transport = httpx.ASGITransport(app=EnvelopeMiddleware(APP, settings=get_settings(), spec=SPEC))
     async with httpx.AsyncClient(transport=transport, base_url="http://inkwell.test") as http:
         yield http
 
@@ -116,8 +119,8 @@ async def test_paths_outside_the_spec_pass_through(client: httpx.AsyncClient) ->
 )
 def test_a_deprecated_operation_needs_valid_dates(operation: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        DeprecationMiddleware(APP, spec={"paths": {"/x": {"get": operation}}})
+        Deprecations({"paths": {"/x": {"get": operation}}})
 
 
 def test_the_served_spec_parses() -> None:
-    DeprecationMiddleware(APP)
+    Deprecations(load_spec())

@@ -8,8 +8,8 @@ date means midnight UTC), quoted so that YAML keeps them strings (lint: inkwell/
     x-sunset: '2027-06-01T00:00:00Z'     # optional: when it may stop answering (`Sunset`)
 
 Every response of that operation, errors included, then carries `Deprecation: @1796083200` and
-`Sunset: Tue, 01 Jun 2027 00:00:00 GMT`. The middleware reads the served spec, so marking an
-operation in openapi.yaml is all it takes.
+`Sunset: Tue, 01 Jun 2027 00:00:00 GMT` (added by app.http.envelope). The served spec is read,
+so marking an operation in openapi.yaml is all it takes.
 """
 
 import re
@@ -18,15 +18,11 @@ from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app.spec import load_spec
-
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE_PARAMETER = re.compile(r"(\{[^{}/]+\})")
 
 Headers = tuple[tuple[str, str], ...]
+RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 
 def _instant(value: Any, where: str) -> datetime:
@@ -81,12 +77,16 @@ def deprecated_paths(spec: Mapping[str, Any]) -> list[tuple[re.Pattern[str], dic
     return table if any(operations for _, operations in table) else []
 
 
-class DeprecationMiddleware:
-    def __init__(self, app: ASGIApp, spec: Mapping[str, Any] | None = None) -> None:
-        self.app = app
-        self._paths = deprecated_paths(load_spec() if spec is None else spec)
+class Deprecations:
+    """The `Deprecation`/`Sunset` headers of each operation, looked up by method and path."""
 
-    def _headers_for(self, method: str, path: str) -> Headers:
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        self._paths = [
+            (pattern, {method: _raw(headers) for method, headers in operations.items()})
+            for pattern, operations in deprecated_paths(spec)
+        ]
+
+    def headers(self, method: str, path: str) -> RawHeaders:
         for pattern, operations in self._paths:
             if pattern.fullmatch(path):
                 # HEAD is answered by the GET route, so it is as deprecated as GET.
@@ -94,19 +94,6 @@ class DeprecationMiddleware:
                 return operations.get(method, fallback)
         return ()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = (
-            self._headers_for(scope["method"], scope["path"]) if scope["type"] == "http" else ()
-        )
-        if not headers:
-            await self.app(scope, receive, send)
-            return
 
-        async def send_with_deprecation(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                mutable = MutableHeaders(scope=message)
-                for name, value in headers:
-                    mutable[name] = value
-            await send(message)
-
-        await self.app(scope, receive, send_with_deprecation)
+def _raw(headers: Headers) -> RawHeaders:
+    return tuple((name.lower().encode(), value.encode()) for name, value in headers)
