@@ -186,6 +186,14 @@ async def test_if_none_match_with_the_current_etag_is_304(client: httpx.AsyncCli
     assert other.json() == post
 
 
+@pytest.mark.parametrize("header", ["", "x" * 201])
+async def test_an_if_none_match_outside_the_spec_is_422(
+    client: httpx.AsyncClient, header: str
+) -> None:
+    response = await client.get(f"{POSTS}/{uuid.uuid4()}", headers={"If-None-Match": header})
+    assert assert_problem(response, 422)["errors"][0]["location"] == "header.If-None-Match"
+
+
 async def test_an_edit_changes_the_etag_and_ends_the_304s(client: httpx.AsyncClient) -> None:
     _, tokens = await user_with_tokens(client)
     post = await create_post(client, tokens, publish=True)

@@ -4,13 +4,11 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from starlette.responses import Response
 
-from app.auth.dependencies import CurrentUser, Viewer
+from app.auth.dependencies import CurrentUser, PublicReadDep
 from app.auth.limits import WriteLimit
 from app.comments import service
-from app.config import SettingsDep
 from app.contract import AuthorSummary, Comment, CommentCreate, CommentPage
 from app.db import models
-from app.db.reads import ReaderDep
 from app.db.session import SessionDep
 from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, idempotent_create
 from app.http.pagination import CursorQuery, LimitQuery, PageRequest
@@ -33,14 +31,12 @@ def to_contract(comment: models.Comment | Any, author_name: str) -> Comment:
 @router.get("", response_model=CommentPage)
 async def list_comments(
     post_id: uuid.UUID,
-    viewer: Viewer,
-    reader: ReaderDep,
-    settings: SettingsDep,
+    read: PublicReadDep,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
-    page = PageRequest(limit, cursor, False, f"comments|{post_id}", settings.secret_key)
-    found = await service.list_visible(reader, viewer, post_id, page)
+    page = PageRequest(limit, cursor, False, f"comments|{post_id}", read.secret_key)
+    found = await service.list_visible(read.reader, read.viewer, post_id, page)
     items = [to_contract(row, row.author_name) for row in found.items]
     return json_response(CommentPage(items=items, next_cursor=found.next_cursor))
 

@@ -2,7 +2,12 @@
 
 import hashlib
 
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+
 from app.errors import PreconditionFailed, PreconditionRequired
+
+MAX_TAGS_LENGTH = 200  # the spec's maxLength of If-Match and If-None-Match
 
 
 def etag_of(body: bytes) -> str:
@@ -11,6 +16,19 @@ def etag_of(body: bytes) -> str:
 
 def _tags(header: str) -> list[str]:
     return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def if_none_match(request: Request) -> str | None:
+    """The `If-None-Match` header, validated as the spec declares it (1 to 200 characters).
+
+    Read here rather than as a FastAPI header parameter, which cost `GET /posts/{post_id}`
+    about 10 % of its throughput (interleaved A/B, `nox -s bench` setup)."""
+    value = request.headers.get("if-none-match")
+    if value is not None and not 1 <= len(value) <= MAX_TAGS_LENGTH:
+        message = f"String should have 1 to {MAX_TAGS_LENGTH} characters"
+        where = ("header", "If-None-Match")
+        raise RequestValidationError([{"type": "string_length", "loc": where, "msg": message}])
+    return value
 
 
 def none_match(if_none_match: str | None, current: str) -> bool:

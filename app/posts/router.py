@@ -1,16 +1,14 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request, status
 from starlette.responses import Response
 
-from app.auth.dependencies import CurrentUser, Viewer, get_viewer
+from app.auth.dependencies import CurrentUser, PublicReadDep
 from app.auth.limits import WriteLimit
-from app.config import SettingsDep
 from app.contract import Post, PostCreate, PostPage, PostUpdate
-from app.db.reads import ReaderDep
 from app.db.session import SessionDep
-from app.http.etag import none_match, require_match
+from app.http.etag import MAX_TAGS_LENGTH, if_none_match, none_match, require_match
 from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, idempotent_create
 from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery
 from app.http.responses import json_response
@@ -21,8 +19,7 @@ from app.validation import NoNul
 
 router = APIRouter(tags=["posts"])
 
-IfMatch = Annotated[str | None, Header(alias="If-Match", min_length=1, max_length=200)]
-IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", min_length=1, max_length=200)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", min_length=1, max_length=MAX_TAGS_LENGTH)]
 TagQuery = Annotated[
     str | None, Query(min_length=1, max_length=32, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ]
@@ -37,11 +34,9 @@ def _location(request: Request, post_id: uuid.UUID) -> str:
     return str(request.url_for("get_post", post_id=post_id).path)
 
 
-# The list is the same for everyone, but a token that is sent is still checked (401 if bad).
-@router.get("/api/v1/posts", response_model=PostPage, dependencies=[Depends(get_viewer)])
+@router.get("/api/v1/posts", response_model=PostPage)
 async def list_posts(
-    reader: ReaderDep,
-    settings: SettingsDep,
+    read: PublicReadDep,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
     author_id: uuid.UUID | None = None,
@@ -51,25 +46,23 @@ async def list_posts(
 ) -> Response:
     filters = repository.PostFilters(author_id=author_id, tag=tag, query=q)
     scope = f"posts|{sort}|{author_id}|{tag}|{q}"
-    page = PageRequest(limit, cursor, sort == "newest", scope, settings.secret_key)
-    found = await service.list_published(reader, filters, page)
+    page = PageRequest(limit, cursor, sort == "newest", scope, read.secret_key)
+    found = await service.list_published(read.reader, filters, page)
     return json_response(page_body((row.document for row in found.items), found.next_cursor))
 
 
 @router.get("/api/v1/users/{user_id:uuid}/posts", response_model=PostPage)
 async def list_user_posts(
     user_id: uuid.UUID,
-    viewer: Viewer,
-    reader: ReaderDep,
-    settings: SettingsDep,
+    read: PublicReadDep,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
     status: Literal["published", "draft", "all"] = "published",
     sort: SortQuery = "newest",
 ) -> Response:
     scope = f"user-posts|{user_id}|{status}|{sort}"
-    page = PageRequest(limit, cursor, sort == "newest", scope, settings.secret_key)
-    found = await service.list_for_user(reader, viewer, user_id, status, page)
+    page = PageRequest(limit, cursor, sort == "newest", scope, read.secret_key)
+    found = await service.list_for_user(read.reader, read.viewer, user_id, status, page)
     return json_response(page_body((row.document for row in found.items), found.next_cursor))
 
 
@@ -96,15 +89,11 @@ async def create_post(
 
 
 @router.get("/api/v1/posts/{post_id:uuid}", response_model=Post)
-async def get_post(
-    post_id: uuid.UUID,
-    viewer: Viewer,
-    reader: ReaderDep,
-    if_none_match: IfNoneMatch = None,
-) -> Response:
-    row = await service.read_visible(reader, viewer, post_id)
+async def get_post(request: Request, post_id: uuid.UUID, read: PublicReadDep) -> Response:
+    held = if_none_match(request)
+    row = await service.read_visible(read.reader, read.viewer, post_id)
     body, etag = body_and_etag(row_document(row))
-    if none_match(if_none_match, etag):
+    if none_match(held, etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     return json_response(body, headers={"ETag": etag})
 
