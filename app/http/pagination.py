@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -111,12 +111,13 @@ async def fetch_page(
     page: PageRequest,
     key: Key,
     params: dict[str, Any] | None = None,
+    key_of: Callable[[Any], tuple[Any, ...]] | None = None,
 ) -> Page[Any]:
     """One page of `statement` in `key` order (time, id), resuming after the cursor.
 
     One row more than a page is read to learn whether a next page exists; its cursor carries
-    the key of the page's last row, read by the key columns' names. `params` binds the
-    statement's own parameters.
+    the key of the page's last row, read by `key_of`, or by the key columns' names when the
+    statement selects them. `params` binds the statement's own parameters.
     """
     bound: dict[str, Any] = dict(params or {})
     if page.cursor is not None:
@@ -126,5 +127,5 @@ async def fetch_page(
     if len(rows) <= page.limit:
         return Page(rows, None)
     last = rows[page.limit - 1]
-    last_key = tuple(getattr(last, str(column.key)) for column in key)
+    last_key = key_of(last) if key_of else tuple(getattr(last, str(column.key)) for column in key)
     return Page(rows[: page.limit], encode_cursor(page.secret, page.scope, last_key))

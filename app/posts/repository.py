@@ -1,10 +1,13 @@
 """Every SQL statement about posts."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Row,
@@ -49,13 +52,12 @@ _LIST = select(
     *(_POSTS[name] for name in COLUMNS[:-1]), _USERS.display_name.label(COLUMNS[-1])
 ).join_from(Post.__table__, User.__table__, _USERS.id == _POSTS.author_id)
 _ONE = _LIST.where(_POSTS.id == bindparam("post_id"))
-# Lists: each post rendered as JSON by PostgreSQL, beside the columns their cursors are made of.
-_DOCUMENTS = select(
-    literal_column(DOCUMENT_SQL).label("document"),
-    _POSTS.published_at,
-    _POSTS.created_at,
-    _POSTS.id,
-).join_from(Post.__table__, User.__table__, _USERS.id == _POSTS.author_id)
+# Lists: each post rendered as JSON by PostgreSQL, and nothing else: the one sort key a cursor
+# needs is read back from its row's document (`_document_key`). Selecting the key columns
+# beside it cost 30-50 µs per page to decode, for 21 rows of which one is used.
+_DOCUMENTS: Select[str] = select(literal_column(DOCUMENT_SQL).label("document")).join_from(
+    Post.__table__, User.__table__, _USERS.id == _POSTS.author_id
+)
 # Literal predicates, not bound parameters: only then can PostgreSQL prove that the partial
 # indexes on published posts apply (prepared statements use generic plans).
 _STATUS = {("published",): PUBLISHED, ("draft",): text("status = 'draft'")}
@@ -109,7 +111,20 @@ async def list_page(reader: Reader, filters: PostFilters, page: PageRequest) -> 
         filters.query is not None,
     )
     params = {"author_id": filters.author_id, "tags": [filters.tag], "query": filters.query}
-    return await fetch_page(reader, statement, page, (sort_key(filters), _POSTS.id), params)
+    time = sort_key(filters)
+    key_of = _document_key(str(time.key))
+    return await fetch_page(reader, statement, page, (time, _POSTS.id), params, key_of)
+
+
+@lru_cache(maxsize=2)
+def _document_key(time_field: str) -> Callable[[Any], tuple[datetime, uuid.UUID]]:
+    """How to read a listed post's sort key (time, id) from its document."""
+
+    def key_of(row: Any) -> tuple[datetime, uuid.UUID]:
+        document = orjson.loads(row.document)
+        return datetime.fromisoformat(document[time_field]), uuid.UUID(document["id"])
+
+    return key_of
 
 
 async def add_unless_slug_taken(session: AsyncSession, post: Post) -> Post | None:
