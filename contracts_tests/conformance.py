@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 
+from app.http.lean_routes import LeanRoute
 from app.http.routes import iter_routes
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -93,20 +94,32 @@ def app_operations(app: FastAPI) -> list[Operation]:
     for route in iter_routes(app):
         if route.path in FRAMEWORK_PATHS or route.path is None:
             continue
-        path = spec_path(route.path)
-        dependants = list(_flatten(route.dependant))
+        path_params, query_params = _params(route.original_route)
         for method in sorted(route.methods or ()):
             operations.append(
                 Operation(
                     method=method,
-                    path=path,
+                    path=spec_path(route.path),
                     name=route.name or "",
-                    path_params=frozenset(p.alias for d in dependants for p in d.path_params),
-                    query_params=frozenset(p.alias for d in dependants for p in d.query_params),
-                    success_status=route.status_code or 200,
+                    path_params=path_params,
+                    query_params=query_params,
+                    success_status=getattr(route, "status_code", None) or 200,
                 )
             )
     return operations
+
+
+def _params(route: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """(path, query) parameter names of a FastAPI route or a lean route (app.http.lean_routes)."""
+    if isinstance(route, LeanRoute):
+        fields = route.query_model.model_fields
+        query = frozenset(field.alias or name for name, field in fields.items())
+        return frozenset(route.param_convertors), query
+    dependants = list(_flatten(route.dependant))
+    return (
+        frozenset(p.alias for d in dependants for p in d.path_params),
+        frozenset(p.alias for d in dependants for p in d.query_params),
+    )
 
 
 def _describe_mismatch(spec_op: Operation, app_op: Operation) -> list[str]:

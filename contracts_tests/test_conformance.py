@@ -52,3 +52,11 @@ def test_handler_name_params_and_status_are_compared(app: FastAPI, spec: dict[st
         "POST /api/v1/auth/register: query parameters is [], the spec says ['invite']",
         "POST /api/v1/auth/register: success status is 201, the spec says 202",
     ]
+
+
+def test_lean_routes_are_compared_by_their_query_model(app: FastAPI, spec: dict[str, Any]) -> None:
+    operation = spec["paths"]["/api/v1/posts"]["get"]
+    operation["parameters"] = [p for p in operation["parameters"] if p.get("name") != "tag"]
+    (problem,) = differences(app, spec)
+    assert problem.startswith("GET /api/v1/posts: query parameters is ['author_id', 'cursor',")
+    assert "'tag'" in problem.split("the spec says")[0]

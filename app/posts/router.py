@@ -2,14 +2,16 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, status
+from pydantic import BaseModel
 from starlette.responses import Response
 
-from app.auth.dependencies import CurrentUser, PublicReadDep
+from app.auth.dependencies import CurrentUser, get_public_read
 from app.auth.limits import WriteLimit
-from app.contract import Post, PostCreate, PostPage, PostUpdate
+from app.contract import Post, PostCreate, PostUpdate
 from app.db.session import SessionDep
 from app.http.etag import MAX_TAGS_LENGTH, if_none_match, none_match, require_match
 from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, idempotent_create
+from app.http.lean_routes import NoQuery, lean_get
 from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery
 from app.http.responses import json_response
 from app.posts import repository, service
@@ -34,35 +36,40 @@ def _location(request: Request, post_id: uuid.UUID) -> str:
     return str(request.url_for("get_post", post_id=post_id).path)
 
 
-@router.get("/api/v1/posts", response_model=PostPage)
-async def list_posts(
-    read: PublicReadDep,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
-    author_id: uuid.UUID | None = None,
-    tag: TagQuery = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200), NoNul] = None,
-    sort: SortQuery = "newest",
-) -> Response:
-    filters = repository.PostFilters(author_id=author_id, tag=tag, query=q)
-    scope = f"posts|{sort}|{author_id}|{tag}|{q}"
-    page = PageRequest(limit, cursor, sort == "newest", scope, read.secret_key)
+class PostListQuery(BaseModel):
+    limit: LimitQuery = 20
+    cursor: CursorQuery = None
+    author_id: uuid.UUID | None = None
+    tag: TagQuery = None
+    q: Annotated[str | None, Query(min_length=1, max_length=200), NoNul] = None
+    sort: SortQuery = "newest"
+
+
+class UserPostListQuery(BaseModel):
+    limit: LimitQuery = 20
+    cursor: CursorQuery = None
+    status: Literal["published", "draft", "all"] = "published"
+    sort: SortQuery = "newest"
+
+
+# The public post reads are lean routes (app.http.lean_routes): the most requested operations.
+@lean_get(router.routes, "/api/v1/posts", PostListQuery)
+async def list_posts(request: Request, query: PostListQuery) -> Response:
+    read = await get_public_read(request)
+    filters = repository.PostFilters(author_id=query.author_id, tag=query.tag, query=query.q)
+    scope = f"posts|{query.sort}|{query.author_id}|{query.tag}|{query.q}"
+    page = PageRequest(query.limit, query.cursor, query.sort == "newest", scope, read.secret_key)
     found = await service.list_published(read.reader, filters, page)
     return json_response(page_body((row.document for row in found.items), found.next_cursor))
 
 
-@router.get("/api/v1/users/{user_id:uuid}/posts", response_model=PostPage)
-async def list_user_posts(
-    user_id: uuid.UUID,
-    read: PublicReadDep,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
-    status: Literal["published", "draft", "all"] = "published",
-    sort: SortQuery = "newest",
-) -> Response:
-    scope = f"user-posts|{user_id}|{status}|{sort}"
-    page = PageRequest(limit, cursor, sort == "newest", scope, read.secret_key)
-    found = await service.list_for_user(read.reader, read.viewer, user_id, status, page)
+@lean_get(router.routes, "/api/v1/users/{user_id:uuid}/posts", UserPostListQuery)
+async def list_user_posts(request: Request, query: UserPostListQuery) -> Response:
+    read = await get_public_read(request)
+    user_id: uuid.UUID = request.path_params["user_id"]
+    scope = f"user-posts|{user_id}|{query.status}|{query.sort}"
+    page = PageRequest(query.limit, query.cursor, query.sort == "newest", scope, read.secret_key)
+    found = await service.list_for_user(read.reader, read.viewer, user_id, query.status, page)
     return json_response(page_body((row.document for row in found.items), found.next_cursor))
 
 
@@ -88,10 +95,11 @@ async def create_post(
     return await idempotent_create(session, user.id, idempotency_key, request_fingerprint, create)
 
 
-@router.get("/api/v1/posts/{post_id:uuid}", response_model=Post)
-async def get_post(request: Request, post_id: uuid.UUID, read: PublicReadDep) -> Response:
+@lean_get(router.routes, "/api/v1/posts/{post_id:uuid}", NoQuery)
+async def get_post(request: Request, query: NoQuery) -> Response:
     held = if_none_match(request)
-    row = await service.read_visible(read.reader, read.viewer, post_id)
+    read = await get_public_read(request)
+    row = await service.read_visible(read.reader, read.viewer, request.path_params["post_id"])
     body, etag = body_and_etag(row_document(row))
     if none_match(held, etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})

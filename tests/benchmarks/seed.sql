@@ -18,5 +18,3 @@ SELECT md5('post' || i)::uuid,
        i % 7
 FROM generate_series(1, 100000) AS i;
 
-ANALYZE users;
-ANALYZE posts;
