@@ -14,8 +14,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from app.errors import problem_response
-
-RawHeaders = tuple[tuple[bytes, bytes], ...]
+from app.http.responses import RawHeaders
 
 # Request headers a browser may send cross-origin without asking (the Fetch standard).
 SAFELISTED = ("Accept", "Accept-Language", "Content-Language", "Content-Type")

@@ -18,11 +18,12 @@ from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
 from typing import Any
 
+from app.http.responses import RawHeaders, raw_headers
+
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE_PARAMETER = re.compile(r"(\{[^{}/]+\})")
 
 Headers = tuple[tuple[str, str], ...]
-RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 
 def _instant(value: Any, where: str) -> datetime:
@@ -82,7 +83,7 @@ class Deprecations:
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self._paths = [
-            (pattern, {method: _raw(headers) for method, headers in operations.items()})
+            (pattern, {method: raw_headers(headers) for method, headers in operations.items()})
             for pattern, operations in deprecated_paths(spec)
         ]
 
@@ -93,7 +94,3 @@ class Deprecations:
                 fallback = operations.get("GET", ()) if method == "HEAD" else ()
                 return operations.get(method, fallback)
         return ()
-
-
-def _raw(headers: Headers) -> RawHeaders:
-    return tuple((name.lower().encode(), value.encode()) for name, value in headers)

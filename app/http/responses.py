@@ -1,11 +1,20 @@
 """JSON responses from contract models, serialized once (the bytes also feed the ETag)."""
 
+from collections.abc import Iterable, Sequence
+
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
 _EXTRA = "inkwell.extra_headers"
+
+RawHeaders = Sequence[tuple[bytes, bytes]]
+
+
+def raw_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """(name, value) pairs as ASGI sends them: bytes, names in lowercase."""
+    return [(name.lower().encode(), value.encode()) for name, value in headers]
 
 
 def json_bytes(model: BaseModel) -> bytes:
@@ -31,6 +40,4 @@ def add_response_headers(request: Request, headers: dict[str, str]) -> None:
 
 def extra_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     """What `add_response_headers` recorded for this request, as raw ASGI header pairs."""
-    return [
-        (name.lower().encode(), value.encode()) for name, value in scope.get(_EXTRA, {}).items()
-    ]
+    return raw_headers(scope.get(_EXTRA, {}).items())

@@ -1,5 +1,7 @@
 """Headers every response carries to keep browsers from misusing it."""
 
+from app.http.responses import RawHeaders, raw_headers
+
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -11,15 +13,8 @@ _HEADERS = {
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 _DOCS_PATHS = ("/docs", "/redoc")
 
-RawHeaders = list[tuple[bytes, bytes]]
-
-
-def _raw(headers: dict[str, str]) -> RawHeaders:
-    return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
-
-
-_FOR_DOCS = _raw(_HEADERS)
-_FOR_API = _raw({**_HEADERS, "Content-Security-Policy": _API_CSP})
+_FOR_DOCS = raw_headers(_HEADERS.items())
+_FOR_API = raw_headers({**_HEADERS, "Content-Security-Policy": _API_CSP}.items())
 
 
 def security_headers(path: str) -> RawHeaders:

@@ -1,10 +1,9 @@
 """Every SQL statement about posts."""
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import orjson
@@ -112,19 +111,14 @@ async def list_page(reader: Reader, filters: PostFilters, page: PageRequest) -> 
     )
     params = {"author_id": filters.author_id, "tags": [filters.tag], "query": filters.query}
     time = sort_key(filters)
-    key_of = _document_key(str(time.key))
+    key_of = partial(_document_key, str(time.key))
     return await fetch_page(reader, statement, page, (time, _POSTS.id), params, key_of)
 
 
-@lru_cache(maxsize=2)
-def _document_key(time_field: str) -> Callable[[Any], tuple[datetime, uuid.UUID]]:
-    """How to read a listed post's sort key (time, id) from its document."""
-
-    def key_of(row: Any) -> tuple[datetime, uuid.UUID]:
-        document = orjson.loads(row.document)
-        return datetime.fromisoformat(document[time_field]), uuid.UUID(document["id"])
-
-    return key_of
+def _document_key(time_field: str, row: Any) -> tuple[datetime, uuid.UUID]:
+    """A listed post's sort key (time, id), read from its document."""
+    document = orjson.loads(row.document)
+    return datetime.fromisoformat(document[time_field]), uuid.UUID(document["id"])
 
 
 async def add_unless_slug_taken(session: AsyncSession, post: Post) -> Post | None:
