@@ -19,14 +19,13 @@ from app.db import migrate
 from app.db.embedded import resolve_database_url
 from app.db.session import create_engine, create_sessionmaker
 from app.errors import AppError
-from app.users import repository as users_repository
 
 
 async def create_admin(database_url: str, email: str, display_name: str, password: str) -> str:
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            user = await users_repository.get_by_email(session, email)
+            user = await auth_service.find_account(session, email)
             verb = "Promoted"
             if user is None:
                 body = UserCreate(email=email, password=password, display_name=display_name)

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # connections served more than 10 or 20; see `nox -s bench`).
     database_pool_size: int = Field(default=10, ge=1)
     database_read_pool_size: int = Field(default=5, ge=1)
+    # How long a request waits for a pooled connection before it is answered 503: overload is
+    # refused quickly rather than queued until clients give up.
+    database_pool_timeout: float = Field(default=2.0, gt=0, le=30)
+    # How long opening a connection may take (an unreachable host otherwise hangs ~60 s).
+    database_connect_timeout: float = Field(default=5.0, gt=0, le=60)
 
     @model_validator(mode="before")
     @classmethod

@@ -12,10 +12,10 @@ from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.reads import PoolReader
 from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
-from app.errors import install_error_handlers
 from app.health.router import router as health_router
 from app.http.access_log import configure_logging
 from app.http.envelope import EnvelopeMiddleware
+from app.http.problems import install_error_handlers
 from app.posts.router import router as posts_router
 from app.spec import load_spec
 from app.users.router import router as users_router
@@ -29,11 +29,23 @@ ROUTERS = (posts_router, comments_router, users_router, auth_router, health_rout
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     database_url = resolve_database_url(settings)
-    engine = create_engine(database_url, settings.database_pool_size)
+    engine = create_engine(
+        database_url,
+        settings.database_pool_size,
+        pool_timeout=settings.database_pool_timeout,
+        connect_timeout=settings.database_connect_timeout,
+    )
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_sessionmaker = create_read_sessionmaker(engine)
-    app.state.reader = await PoolReader.connect(database_url, settings.database_read_pool_size)
+    # Public reads, and the caller lookup and rate-limit hit every signed-in request makes
+    # before its session takes a connection (app.auth.dependencies).
+    app.state.reader = PoolReader.connect(
+        database_url,
+        settings.database_read_pool_size,
+        acquire_timeout=settings.database_pool_timeout,
+        connect_timeout=settings.database_connect_timeout,
+    )
     try:
         yield
     finally:

@@ -3,7 +3,6 @@
 import asyncio
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth_service
@@ -12,6 +11,7 @@ from app.contract import CommentCreate, PostCreate, UserCreate
 from app.db.models import User
 from app.db.session import create_engine, create_sessionmaker
 from app.posts import service as posts_service
+from app.users import service as users_service
 
 logger = logging.getLogger("app.seed")
 
@@ -39,7 +39,7 @@ async def _posts(session: AsyncSession, people: list[User]) -> None:
     for number in range(1, 31):
         author = people[number % len(people)]
         tags = [TOPICS[number % len(TOPICS)], TOPICS[(number + 2) % len(TOPICS)]]
-        post, _ = await posts_service.create(
+        post = await posts_service.create(
             session,
             author,
             PostCreate.model_validate(
@@ -64,7 +64,7 @@ async def seed(database_url: str) -> bool:
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            if await session.scalar(select(User.id).limit(1)) is not None:
+            if await users_service.any_exist(session):
                 return False
             await _posts(session, await _people(session))
             await session.commit()

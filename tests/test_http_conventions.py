@@ -141,11 +141,14 @@ async def test_a_database_that_does_not_answer_is_503(
     dead = create_engine("postgresql+asyncpg://postgres@/postgres?host=/nonexistent-socket-dir")
     app.state.sessionmaker = app.state.read_sessionmaker = create_sessionmaker(dead)
     try:
-        response = await client.get("/api/v1/users/me", headers=bearer(tokens))
+        response = await client.patch(
+            "/api/v1/users/me", json={"display_name": "Renamed"}, headers=bearer(tokens)
+        )
     finally:
         app.state.sessionmaker, app.state.read_sessionmaker = working
         await dead.dispose()
     assert "retry" in assert_problem(response, 503)["detail"]
+    assert response.headers["retry-after"] == "1"
 
 
 async def test_public_reads_answer_503_when_the_database_does_not_answer(
@@ -153,7 +156,7 @@ async def test_public_reads_answer_503_when_the_database_does_not_answer(
 ) -> None:
     working = app.state.reader
     dead = "postgresql+asyncpg://postgres@/postgres?host=/nonexistent-socket-dir"
-    app.state.reader = await PoolReader.connect(dead, 1)
+    app.state.reader = PoolReader.connect(dead, 1)
     try:
         answers = [
             await client.get(path) for path in ("/api/v1/posts", f"/api/v1/posts/{uuid.uuid4()}")
@@ -163,6 +166,7 @@ async def test_public_reads_answer_503_when_the_database_does_not_answer(
         app.state.reader = working
     for response in answers:
         assert "retry" in assert_problem(response, 503)["detail"]
+        assert response.headers["retry-after"] == "1"
 
 
 async def test_racing_registrations_of_one_email_create_one_account(

@@ -107,7 +107,7 @@ async def test_a_connection_closed_by_the_server_is_replaced(
 
 
 async def test_a_failed_query_closes_its_connection_and_frees_its_slot(database_url: str) -> None:
-    reader = await PoolReader.connect(database_url, 1)
+    reader = PoolReader.connect(database_url, 1)
     with pytest.raises(asyncpg.DivisionByZeroError):
         await reader.fetch(select(literal_column("1") / 0))
     rows = await reader.fetch(select(text("2 AS two")))

@@ -1,5 +1,11 @@
-"""Who is calling: `CurrentUser` (any active user), `AdminUser`, and the viewer of a
-`PublicReadDep`."""
+"""Who is calling: `CurrentUser` (any active user), `CurrentWriter` (the same, counted against
+the write budget), `AdminUser`, and the viewer of a `PublicReadDep`.
+
+What a request may hold: the caller is loaded (and a write counted) in one statement on a
+read-pool connection, which goes back to the pool before the handler runs; the request's
+session then takes at most one connection of its own. No request ever waits for a second
+connection while holding one, so a burst of writes cannot deadlock the pools.
+"""
 
 import uuid
 from dataclasses import dataclass
@@ -8,16 +14,16 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security.utils import get_authorization_scheme_param
 
-from app.auth import tokens
-from app.auth.roles import Principal, is_admin
+from app.auth import repository, tokens
+from app.auth.limits import writes_policy
+from app.auth.roles import Caller, is_admin
 from app.config import Settings
-from app.db.models import User
 from app.db.reads import Reader
-from app.db.session import SessionDep
 from app.errors import Forbidden, Unauthorized
-from app.users import repository as users_repository
+from app.http import rate_limit
 
 REFUSED = "The access token is invalid or expired."
+REQUIRED = "An access token is required: `Authorization: Bearer <token>`."
 
 
 def _user_id(request: Request) -> uuid.UUID | None:
@@ -36,31 +42,53 @@ def _user_id(request: Request) -> uuid.UUID | None:
         raise Unauthorized(REFUSED) from None
 
 
-async def get_optional_user(request: Request, session: SessionDep) -> User | None:
-    """The caller as an entity of the request's session: for operations that change things.
-
-    Like `get_viewer`, it loads the account on every request, so a deactivated one is refused
-    from its next request on."""
+async def get_viewer(request: Request) -> Caller | None:
+    """The caller, if the request carries a token. The account is loaded on every request, so
+    a deactivated one is refused from its next request on."""
     if (user_id := _user_id(request)) is None:
         return None
-    user = await users_repository.get(session, user_id)
-    if user is None or not user.is_active:
+    caller = await repository.get_caller(request.app.state.reader, user_id)
+    if caller is None:
         raise Unauthorized(REFUSED)
+    return caller
+
+
+async def get_current_user(request: Request) -> Caller:
+    if (caller := await get_viewer(request)) is None:
+        raise Unauthorized(REQUIRED)
+    return caller
+
+
+CurrentUser = Annotated[Caller, Depends(get_current_user)]
+
+
+async def get_current_writer(request: Request) -> Caller:
+    """`get_current_user` for writes: the same statement counts the write against the
+    caller's budget (429 once spent), so a signed-in write costs one round trip before its
+    transaction."""
+    if (user_id := _user_id(request)) is None:
+        raise Unauthorized(REQUIRED)
+    policy = writes_policy(request.app.state.settings)
+    row = await repository.get_caller_counting(
+        request.app.state.reader, user_id, policy.bucket(f"user:{user_id}"), policy.window_seconds
+    )
+    if row is None:
+        raise Unauthorized(REFUSED)
+    rate_limit.apply(request, policy, row.hits, row.window_start, "Too many writes.")
+    caller: Caller = row
+    return caller
+
+
+CurrentWriter = Annotated[Caller, Depends(get_current_writer)]
+
+
+async def require_admin(user: CurrentUser) -> Caller:
+    if not is_admin(user):
+        raise Forbidden("This operation is for administrators.")
     return user
 
 
-OptionalUser = Annotated[User | None, Depends(get_optional_user)]
-
-
-async def get_viewer(request: Request) -> Principal | None:
-    """The caller on public reads: only who they are and their role, from the read pool, so an
-    anonymous read opens no session at all."""
-    if (user_id := _user_id(request)) is None:
-        return None
-    viewer = await users_repository.get_active(request.app.state.reader, user_id)
-    if viewer is None:
-        raise Unauthorized(REFUSED)
-    return viewer
+AdminUser = Annotated[Caller, Depends(require_admin)]
 
 
 @dataclass(frozen=True)
@@ -69,7 +97,7 @@ class PublicRead:
     `get_public_read` themselves, FastAPI routes take `PublicReadDep`, one dependency rather
     than three (FastAPI solves each dependency of a route on every request)."""
 
-    viewer: Principal | None  # a token that is sent is checked even where nobody needs it
+    viewer: Caller | None  # a token that is sent is checked even where nobody needs it
     reader: Reader
     secret_key: str  # signs page cursors
 
@@ -80,21 +108,3 @@ async def get_public_read(request: Request) -> PublicRead:
 
 
 PublicReadDep = Annotated[PublicRead, Depends(get_public_read)]
-
-
-async def get_current_user(user: OptionalUser) -> User:
-    if user is None:
-        raise Unauthorized("An access token is required: `Authorization: Bearer <token>`.")
-    return user
-
-
-CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-async def require_admin(user: CurrentUser) -> User:
-    if not is_admin(user):
-        raise Forbidden("This operation is for administrators.")
-    return user
-
-
-AdminUser = Annotated[User, Depends(require_admin)]

@@ -1,24 +1,16 @@
-"""The rate-limit policies and the dependencies that apply them."""
+"""The rate-limit policies of accounts and writes, and the dependencies that apply them."""
 
 from fastapi import Depends, Request
 
-from app.auth.dependencies import OptionalUser
 from app.config import Settings, SettingsDep
 from app.http import rate_limit
 from app.http.rate_limit import Policy
 
 
 def writes_policy(settings: Settings) -> Policy:
+    """Per client: the user when signed in (app.auth.dependencies.CurrentWriter), otherwise
+    the client address."""
     return Policy("writes", settings.writes_per_minute, 60)
-
-
-async def limit_writes(request: Request, user: OptionalUser, settings: SettingsDep) -> None:
-    """Per client: the user when authenticated, otherwise the client address."""
-    subject = f"user:{user.id}" if user else f"addr:{rate_limit.client_address(request)}"
-    await rate_limit.enforce(request, writes_policy(settings), subject, "Too many writes.")
-
-
-WriteLimit = Depends(limit_writes)
 
 
 async def limit_anonymous_writes(request: Request, settings: SettingsDep) -> None:

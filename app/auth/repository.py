@@ -1,12 +1,73 @@
-"""Every SQL statement about refresh tokens."""
+"""Every SQL statement of authentication: refresh tokens, and the account columns that sign-in
+and the per-request caller lookup read (the users table's other SQL is in app.users)."""
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import RefreshToken
+from app.auth.roles import Caller
+from app.db import rate_limits
+from app.db.models import RefreshToken, User
+from app.db.reads import Reader
+
+_USERS = User.__table__.c
+_CALLER_COLUMNS = (
+    _USERS.id,
+    _USERS.email,
+    _USERS.display_name,
+    _USERS.role,
+    _USERS.is_active,
+    _USERS.created_at,
+)
+_IS_CALLER = (_USERS.id == bindparam("user_id")) & _USERS.is_active
+_CALLER = select(*_CALLER_COLUMNS).where(_IS_CALLER)
+# The caller and one hit on their write budget in a single round trip: the counter is a CTE,
+# which PostgreSQL runs whether or not the account exists.
+_hit = rate_limits.hit_cte()
+_CALLER_COUNTING = (
+    select(*_CALLER_COLUMNS, _hit.c.hits, _hit.c.window_start)
+    .select_from(User.__table__.join(_hit, true()))
+    .where(_IS_CALLER)
+)
+
+
+async def get_caller(reader: Reader, user_id: uuid.UUID) -> Caller | None:
+    """The active account `user_id`, or None."""
+    rows = await reader.fetch(_CALLER, {"user_id": user_id})
+    caller: Caller | None = rows[0] if rows else None
+    return caller
+
+
+async def get_caller_counting(
+    reader: Reader, user_id: uuid.UUID, bucket: str, window_seconds: int
+) -> Any | None:
+    """`get_caller`, counting a hit in `bucket` on the way: a row with the caller's columns,
+    `hits` and `window_start` (app.db.rate_limits), or None."""
+    params = {"user_id": user_id, "bucket": bucket, "window_seconds": window_seconds}
+    rows = await reader.fetch(_CALLER_COUNTING, params)
+    return rows[0] if rows else None
+
+
+async def get_account(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_account_by_email(session: AsyncSession, email: str) -> User | None:
+    statement = select(User).where(func.lower(User.email) == email.lower())
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def add_account(
+    session: AsyncSession, *, email: str, display_name: str, password_hash: str
+) -> User:
+    user = User(email=email, display_name=display_name, password_hash=password_hash)
+    session.add(user)
+    await session.flush()
+    await session.refresh(user)  # server defaults: role, is_active, created_at
+    return user
 
 
 async def add(

@@ -5,22 +5,19 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import passwords, tokens
-from app.auth import repository as tokens_repository
+from app.auth import passwords, repository, tokens
 from app.config import Settings
 from app.contract import TokenPair, UserCreate
 from app.db.models import RefreshToken, User
+from app.db.session import CommitAnyway
 from app.errors import Conflict, InvalidField, Unauthorized
-from app.users import repository as users_repository
 
 INVALID_LOGIN = "The email or password is not correct."
 INVALID_REFRESH = "The refresh token is invalid, expired or revoked."
 
 
-class RefreshTokenReused(Unauthorized):
+class RefreshTokenReused(Unauthorized, CommitAnyway):
     """A used refresh token came back: its chain is revoked, and that revocation must stick."""
-
-    keep_changes = True
 
 
 def check_password_rules(password: str, email: str, location: str) -> None:
@@ -30,16 +27,16 @@ def check_password_rules(password: str, email: str, location: str) -> None:
 
 async def register(session: AsyncSession, body: UserCreate) -> User:
     check_password_rules(body.password, body.email, "body.password")
-    if await users_repository.get_by_email(session, body.email):
+    if await repository.get_account_by_email(session, body.email):
         raise Conflict("An account with this email already exists.")
     password_hash = await passwords.hash_password(body.password)
-    return await users_repository.add(
+    return await repository.add_account(
         session, email=body.email, display_name=body.display_name, password_hash=password_hash
     )
 
 
 async def login(session: AsyncSession, settings: Settings, email: str, password: str) -> TokenPair:
-    user = await users_repository.get_by_email(session, email)
+    user = await repository.get_account_by_email(session, email)
     if user is None:
         await passwords.burn_verification_time(password)
         raise Unauthorized(INVALID_LOGIN)
@@ -52,27 +49,34 @@ async def refresh(session: AsyncSession, settings: Settings, presented: str) -> 
     now = datetime.now(UTC)
     token = await _usable_token(session, presented, now)
     if token.used_at is not None:
-        await tokens_repository.revoke_family(session, token.family_id, now)
+        await repository.revoke_family(session, token.family_id, now)
         raise RefreshTokenReused(INVALID_REFRESH)
-    user = await users_repository.get(session, token.user_id)
+    user = await repository.get_account(session, token.user_id)
     if user is None or not user.is_active:
         raise Unauthorized(INVALID_REFRESH)
-    await tokens_repository.mark_used(session, token, now)
+    await repository.mark_used(session, token, now)
     return await _issue_pair(session, settings, token.user_id, family_id=token.family_id)
 
 
 async def logout(session: AsyncSession, presented: str) -> None:
     token_hash = tokens.hash_refresh_token(presented)
-    token = await tokens_repository.get_by_hash_for_update(session, token_hash)
+    token = await repository.get_by_hash_for_update(session, token_hash)
     if token is None:
         raise Unauthorized(INVALID_REFRESH)
-    await tokens_repository.revoke_family(session, token.family_id, datetime.now(UTC))
+    await repository.revoke_family(session, token.family_id, datetime.now(UTC))
+
+
+async def end_sessions(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Revoke every refresh token of the account (password change, deactivation)."""
+    await repository.revoke_all_for_user(session, user_id, datetime.now(UTC))
+
+
+async def find_account(session: AsyncSession, email: str) -> User | None:
+    return await repository.get_account_by_email(session, email)
 
 
 async def _usable_token(session: AsyncSession, presented: str, now: datetime) -> RefreshToken:
-    token = await tokens_repository.get_by_hash_for_update(
-        session, tokens.hash_refresh_token(presented)
-    )
+    token = await repository.get_by_hash_for_update(session, tokens.hash_refresh_token(presented))
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         raise Unauthorized(INVALID_REFRESH)
     return token
@@ -83,7 +87,7 @@ async def _issue_pair(
 ) -> TokenPair:
     lifetime = timedelta(minutes=settings.access_token_minutes)
     refresh_token, refresh_hash = tokens.new_refresh_token()
-    await tokens_repository.add(
+    await repository.add(
         session,
         user_id=user_id,
         family_id=family_id,

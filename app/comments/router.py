@@ -4,21 +4,20 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from starlette.responses import Response
 
-from app.auth.dependencies import CurrentUser, PublicReadDep
-from app.auth.limits import WriteLimit
+from app.auth.dependencies import CurrentWriter, PublicReadDep
 from app.comments import service
 from app.contract import AuthorSummary, Comment, CommentCreate, CommentPage
-from app.db import models
+from app.db.pagination import PageRequest
 from app.db.session import SessionDep
 from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, idempotent_create
-from app.http.pagination import CursorQuery, LimitQuery, PageRequest
+from app.http.pagination import CursorQuery, LimitQuery
 from app.http.responses import json_bytes, json_response
 
 router = APIRouter(prefix="/api/v1/posts/{post_id:uuid}/comments", tags=["comments"])
 
 
-def to_contract(comment: models.Comment | Any, author_name: str) -> Comment:
-    """A `Comment` entity, or a list row with the same attribute names, as the contract's."""
+def to_contract(comment: Any, author_name: str) -> Comment:
+    """A comment row (id, post_id, author_id, body, created_at) as the contract's."""
     return Comment(
         id=comment.id,
         post_id=comment.post_id,
@@ -41,21 +40,19 @@ async def list_comments(
     return json_response(CommentPage(items=items, next_cursor=found.next_cursor))
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=Comment, dependencies=[WriteLimit]
-)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Comment)
 async def create_comment(
     post_id: uuid.UUID,
     body: CommentCreate,
-    user: CurrentUser,
+    user: CurrentWriter,
     session: SessionDep,
     request: Request,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     async def create() -> Created:
-        comment, author_name = await service.create(session, user, post_id, body)
+        comment = await service.create(session, user, post_id, body)
         location = f"{request.url.path}/{comment.id}"
-        return Created(json_bytes(to_contract(comment, author_name)), location)
+        return Created(json_bytes(to_contract(comment, user.display_name)), location)
 
     request_fingerprint = fingerprint(request, body)
     return await idempotent_create(session, user.id, idempotency_key, request_fingerprint, create)
@@ -65,9 +62,8 @@ async def create_comment(
     "/{comment_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    dependencies=[WriteLimit],
 )
 async def delete_comment(
-    post_id: uuid.UUID, comment_id: uuid.UUID, user: CurrentUser, session: SessionDep
+    post_id: uuid.UUID, comment_id: uuid.UUID, user: CurrentWriter, session: SessionDep
 ) -> None:
     await service.delete(session, user, post_id, comment_id)

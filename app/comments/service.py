@@ -7,12 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.roles import Principal, is_admin
 from app.comments import repository
+from app.comments.repository import CommentRow
 from app.contract import CommentCreate
-from app.db.models import Comment, User
+from app.db.pagination import Page, PageRequest
 from app.db.reads import Reader
 from app.errors import Conflict, Forbidden, NotFound
-from app.http.pagination import Page, PageRequest
-from app.posts import repository as posts_repository
 from app.posts import service as posts_service
 
 
@@ -24,27 +23,30 @@ async def list_visible(
 
 
 async def create(
-    session: AsyncSession, author: User, post_id: uuid.UUID, body: CommentCreate
-) -> tuple[Comment, str]:
-    # Locking the post orders concurrent comments and keeps its comment_count exact.
-    post, _ = await posts_service.get_visible(session, author, post_id, for_update=True)
+    session: AsyncSession, author: Principal, post_id: uuid.UUID, body: CommentCreate
+) -> CommentRow:
+    """The common case is one statement; only a refusal looks at the post to say why."""
+    comment = await repository.add_to_published(session, post_id, author.id, body.body)
+    if comment is not None:
+        return comment
+    post = await posts_service.get_visible_locked(session, author, post_id)  # 404 if unseen
     if post.status != "published":
         raise Conflict("Only published posts take comments.")
-    comment = await repository.add(
-        session, Comment(post_id=post_id, author_id=author.id, body=body.body)
-    )
-    await posts_repository.change_comment_count(session, post_id, +1)
-    return comment, author.display_name
+    # Published between the two statements; the post is locked now, so this one holds.
+    comment = await repository.add_to_published(session, post_id, author.id, body.body)
+    assert comment is not None
+    return comment
 
 
 async def delete(
-    session: AsyncSession, viewer: User, post_id: uuid.UUID, comment_id: uuid.UUID
+    session: AsyncSession, viewer: Principal, post_id: uuid.UUID, comment_id: uuid.UUID
 ) -> None:
-    post, _ = await posts_service.get_visible(session, viewer, post_id, for_update=True)
+    # The post is locked first, as every writer of the post does: a comment deleted here and
+    # the same comment deleted with its author (cascade) cannot wait on each other in a cycle.
+    post = await posts_service.get_visible_locked(session, viewer, post_id)
     comment = await repository.get_on_post(session, post_id, comment_id)
     if comment is None:
         raise NotFound("No comment with this id on this post.")
     if viewer.id not in (comment.author_id, post.author_id) and not is_admin(viewer):
         raise Forbidden("Only the comment's author, the post's author or an admin may delete it.")
-    await repository.remove(session, comment)
-    await posts_repository.change_comment_count(session, post_id, -1)
+    await repository.remove(session, comment_id)

@@ -7,7 +7,9 @@ no reset (reads change no session state), no per-connection lifetime rules, and 
 that failed or was interrupted in a query is closed rather than repaired.
 
 Waiting requests are served first come, first served: a released connection goes straight to
-the longest waiter, so a new request cannot overtake one that is already queued.
+the longest waiter, so a new request cannot overtake one that is already queued. A request
+waits at most `acquire_timeout` seconds, then gets `TimeoutError` (answered 503): overload is
+refused quickly instead of queueing until clients give up.
 """
 
 import asyncio
@@ -20,9 +22,10 @@ Connect = Callable[[], Awaitable[asyncpg.Connection]]
 
 
 class ConnectionPool:
-    def __init__(self, connect: Connect, size: int) -> None:
+    def __init__(self, connect: Connect, size: int, acquire_timeout: float = 2.0) -> None:
         self._connect = connect
         self._size = size
+        self._timeout = acquire_timeout
         self._opened = 0  # connections open or being opened, idle or in use
         self._idle: list[asyncpg.Connection] = []
         # Each waiter receives a connection, or None: "a slot is free, open your own".
@@ -40,9 +43,10 @@ class ConnectionPool:
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
-            handed = await waiter
-        except asyncio.CancelledError:
-            # Cancelled after being handed something: pass it on, or it would be lost.
+            async with asyncio.timeout(self._timeout):
+                handed = await waiter
+        except BaseException:  # cancelled, or timed out (TimeoutError)
+            # Interrupted after being handed something: pass it on, or it would be lost.
             if waiter.done() and not waiter.cancelled():
                 self._hand_over(waiter.result())
             raise
@@ -56,6 +60,14 @@ class ConnectionPool:
         """Close a connection whose query failed or was interrupted: it may be mid-protocol."""
         connection.terminate()
         self._hand_over(None)
+
+    @property
+    def in_use(self) -> int:
+        return self._opened - len(self._idle)
+
+    @property
+    def waiting(self) -> int:
+        return sum(not waiter.done() for waiter in self._waiters)
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []

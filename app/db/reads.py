@@ -19,19 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.db.read_pool import ConnectionPool
-from app.errors import ServiceUnavailable
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
-# A database that does not answer (or not yet, or not one more client) is 503, as on the
-# session path (app.db.session).
-_UNAVAILABLE = (
-    OSError,
-    TimeoutError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-)
 
 
 class Row(asyncpg.Record):  # type: ignore[misc]
@@ -80,40 +69,44 @@ class PoolReader:
         self._pool = pool
 
     @classmethod
-    async def connect(cls, database_url: str, size: int) -> "PoolReader":
+    def connect(
+        cls,
+        database_url: str,
+        size: int,
+        *,
+        acquire_timeout: float = 2.0,
+        connect_timeout: float = 5.0,
+    ) -> "PoolReader":
+        """A reader whose connections open on first use, so the app starts while the database
+        is down (readiness reports it) instead of failing at startup."""
         dsn = asyncpg_dsn(database_url)
 
         async def connect() -> asyncpg.Connection:
-            return await asyncpg.connect(dsn, record_class=Row)
+            return await asyncpg.connect(dsn, record_class=Row, timeout=connect_timeout)
 
-        # Connections open on first use, so the app starts while the database is down
-        # (readiness reports it) instead of failing at startup.
-        return cls(ConnectionPool(connect, size))
+        return cls(ConnectionPool(connect, size, acquire_timeout))
 
     async def fetch(
         self, statement: ClauseElement, params: Mapping[str, Any] | None = None
     ) -> Sequence[Row]:
+        """Errors propagate as the driver raised them: `app.http.problems` turns the ones that
+        mean "database away" (app.db.faults) into 503."""
         sql, args = arguments(statement, params)
-        try:
-            connection = await self._pool.acquire()
-        except _UNAVAILABLE as error:
-            raise _unavailable() from error
+        connection = await self._pool.acquire()
         try:
             rows: list[Row] = await connection.fetch(sql, *args)
-        except BaseException as error:
+        except BaseException:
             self._pool.discard(connection)
-            if isinstance(error, _UNAVAILABLE):
-                raise _unavailable() from error
             raise
         self._pool.release(connection)
         return rows
 
+    @property
+    def pool(self) -> ConnectionPool:
+        return self._pool
+
     async def close(self) -> None:
         await self._pool.close()
-
-
-def _unavailable() -> ServiceUnavailable:
-    return ServiceUnavailable("The database does not answer; retry shortly.")
 
 
 async def get_reader(request: Request) -> Reader:  # async: a sync one would run in a thread

@@ -1,10 +1,12 @@
 """The engine and the request-scoped session: the one place that commits."""
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -12,15 +14,43 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from app.errors import AppError, Conflict, ServiceUnavailable
+from app.db.faults import is_unavailable
+
+logger = logging.getLogger("app.db")
 
 
-def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    database_url: str,
+    pool_size: int = 10,
+    *,
+    pool_timeout: float = 2.0,
+    connect_timeout: float = 5.0,
+) -> AsyncEngine:
     # No pre-ping (a round trip per request): a connection that died is reported by its first
-    # use, the pool is invalidated, and the request answers 503 (see get_session).
+    # use; `_invalidate_on_fault` then retires the whole pool, and the request answers 503.
     # No overflow: requests beyond the pool wait for a connection instead of opening one that
-    # is closed again on return (and loses its prepared statements).
-    return create_async_engine(database_url, pool_size=pool_size, max_overflow=0, pool_recycle=1800)
+    # is closed again on return (and loses its prepared statements). They wait at most
+    # `pool_timeout` seconds: an overloaded or cut-off database is answered with a quick 503,
+    # not a queue that grows until clients give up.
+    engine = create_async_engine(
+        database_url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
+        pool_recycle=1800,
+        connect_args={"timeout": connect_timeout},
+    )
+    event.listen(engine.sync_engine, "handle_error", _invalidate_on_fault)
+    return engine
+
+
+def _invalidate_on_fault(context: ExceptionContext) -> None:
+    """Treat every "database away" error as a disconnect, not only the ones SQLAlchemy's
+    asyncpg dialect recognises ("cannot switch to state", "the database system is shutting
+    down"): the pool then drops all its connections at once, so the first requests after a
+    restart reconnect instead of each finding one more dead connection."""
+    if is_unavailable(context.original_exception):
+        context.is_disconnect = True
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -35,12 +65,16 @@ def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSes
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
+class CommitAnyway(Exception):
+    """Mixed into an error whose request must keep what it wrote before failing (reuse
+    detection revokes a token chain, then answers 401): the session commits, then re-raises."""
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Commit once when the handler succeeds; roll back when it raises.
 
-    An `AppError` with `keep_changes` (token reuse revokes a chain, then answers 401) commits
-    what the service flushed before re-raising. A constraint the services did not foresee (two
-    racing inserts) is 409; a database that does not answer is 503: never a 500.
+    Errors propagate unchanged: `app.http.problems` answers database faults (503), conflicts
+    (409) and the rest in one place.
     """
     state = request.app.state
     sessionmaker: async_sessionmaker[AsyncSession] = (
@@ -51,17 +85,23 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             yield session
             if session.in_transaction():  # a request that never used its session skips it
                 await session.commit()
-        except AppError as error:
-            await (session.commit() if error.keep_changes else session.rollback())
+        except CommitAnyway:
+            await session.commit()
             raise
-        except IntegrityError as error:
-            await session.rollback()
-            raise Conflict("The request conflicts with data that changed meanwhile.") from error
-        except (OSError, InterfaceError, OperationalError) as error:
-            raise ServiceUnavailable("The database does not answer; retry shortly.") from error
         except BaseException:
-            await session.rollback()
+            await _rollback_quietly(session)
             raise
+
+
+async def _rollback_quietly(session: AsyncSession) -> None:
+    """Roll back without hiding why: on a broken connection the rollback fails too, and its
+    error would replace the one the client should be answered for."""
+    try:
+        await session.rollback()
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        logger.debug("rollback on a broken connection failed", exc_info=True)
 
 
 # scope="function": commit before the response is sent, so a client never sees a success

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from app.errors import problem_response
+from app.http.problems import problem_response
 from app.http.responses import RawHeaders
 
 # Request headers a browser may send cross-origin without asking (the Fetch standard).

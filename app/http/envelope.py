@@ -19,11 +19,11 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.errors import problem_response, report_unexpected, unexpected_error
 from app.http.access_log import log_request
 from app.http.body_limit import declared_length, limited, too_large
 from app.http.cors import Cors
 from app.http.deprecation import Deprecations
+from app.http.problems import problem_response, report_unexpected, unexpected_error
 from app.http.request_id import HEADER, assign_request_id
 from app.http.responses import extra_headers
 from app.http.security_headers import security_headers
@@ -94,11 +94,11 @@ class EnvelopeMiddleware:
                 await answer(scope, receive, send_enveloped)
             else:
                 await self.app(scope, limited(receive, self._max_body), send_enveloped)
-        except Exception:
+        except Exception as error:
             if status is not None:  # too late to answer: the server cuts the response short
                 report_unexpected(scope)
                 raise
-            await unexpected_error(scope)(scope, receive, send_enveloped)
+            await unexpected_error(scope, error)(scope, receive, send_enveloped)
         finally:
             log_request(scope, status or 500, started)
 

@@ -19,9 +19,9 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from app.db import idempotency as keys
 from app.db.models import IdempotencyKey
 from app.errors import Conflict, InvalidField
-from app.http import idempotency_repository
 from app.http.responses import json_response
 
 KEY_LIFETIME = timedelta(hours=24)
@@ -63,14 +63,11 @@ async def idempotent_create(
     if key is None:
         return (await create()).response()
     expired_before = datetime.now(UTC) - KEY_LIFETIME
-    await idempotency_repository.delete_expired(session, user_id, key, expired_before)
-    if await idempotency_repository.claim(session, user_id, key, request_fingerprint):
+    if await keys.claim(session, user_id, key, request_fingerprint, expired_before):
         created = await create()
-        await idempotency_repository.store(
-            session, user_id, key, created.body, created.location, created.etag
-        )
+        await keys.store(session, user_id, key, created.body, created.location, created.etag)
         return created.response()
-    return _replay(await idempotency_repository.get(session, user_id, key), request_fingerprint)
+    return _replay(await keys.get(session, user_id, key), request_fingerprint)
 
 
 def _replay(stored: IdempotencyKey | None, request_fingerprint: str) -> Response:

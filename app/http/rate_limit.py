@@ -1,20 +1,20 @@
 """Fixed-window rate limits whose counters live in PostgreSQL, shared by every worker.
 
-PostgreSQL is the one component every worker already shares; a counter is one upsert on its
-primary key, committed on its own connection so a rolled-back request still counts.
-Headers follow draft-ietf-httpapi-ratelimit-headers (`RateLimit`, `RateLimit-Policy`).
+PostgreSQL is the one component every worker already shares. A hit is one statement on a
+read-pool connection, outside the request's transaction (app.db.rate_limits), so a rolled-back
+request still counts and the request never holds two connections. Headers follow
+draft-ietf-httpapi-ratelimit-headers (`RateLimit`, `RateLimit-Policy`).
 """
 
 import math
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 
+from app.db import rate_limits
 from app.errors import TooManyRequests
-from app.http import rate_limit_repository
 from app.http.responses import add_response_headers
 
 
@@ -24,44 +24,40 @@ class Policy:
     limit: int
     window_seconds: int
 
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    allowed: bool
-    remaining: int
-    reset_in: int
+    def bucket(self, subject: str) -> str:
+        return f"{self.name}:{subject}"
 
 
-async def hit(engine: AsyncEngine, policy: Policy, subject: str) -> Decision:
-    now = time.time()
-    window_start = now - now % policy.window_seconds
-    async with engine.begin() as connection:
-        hits = await rate_limit_repository.increment(
-            connection,
-            f"{policy.name}:{subject}",
-            datetime.fromtimestamp(window_start, UTC),
-        )
-    reset_in = max(1, math.ceil(window_start + policy.window_seconds - now))
-    return Decision(hits <= policy.limit, max(0, policy.limit - hits), reset_in)
-
-
-def headers(policy: Policy, decision: Decision) -> dict[str, str]:
+def headers(policy: Policy, remaining: int, reset_in: int) -> dict[str, str]:
     return {
         "RateLimit-Policy": f'"{policy.name}";q={policy.limit};w={policy.window_seconds}',
-        "RateLimit": f'"{policy.name}";r={decision.remaining};t={decision.reset_in}',
+        "RateLimit": f'"{policy.name}";r={remaining};t={reset_in}',
     }
+
+
+def apply(
+    request: Request, policy: Policy, hits: int, window_start: datetime, message: str
+) -> None:
+    """Answer 429 with Retry-After once the window's hits exceed the limit; otherwise tell the
+    client what is left, on whatever response the request gets."""
+    window_end = window_start.timestamp() + policy.window_seconds
+    reset_in = max(1, math.ceil(window_end - time.time()))
+    limit_headers = headers(policy, max(0, policy.limit - hits), reset_in)
+    if hits > policy.limit:
+        raise TooManyRequests(
+            f"{message} Retry in {reset_in} seconds.",
+            headers={**limit_headers, "Retry-After": str(reset_in)},
+        )
+    add_response_headers(request, limit_headers)
 
 
 async def enforce(request: Request, policy: Policy, subject: str, message: str) -> None:
     """Count one request against `policy`; 429 with Retry-After once it is spent."""
-    decision = await hit(request.app.state.engine, policy, subject)
-    limit_headers = headers(policy, decision)
-    if not decision.allowed:
-        raise TooManyRequests(
-            f"{message} Retry in {decision.reset_in} seconds.",
-            headers={**limit_headers, "Retry-After": str(decision.reset_in)},
-        )
-    add_response_headers(request, limit_headers)
+    bucket = policy.bucket(subject)
+    hits, window_start = await rate_limits.hit(
+        request.app.state.reader, bucket, policy.window_seconds
+    )
+    apply(request, policy, hits, window_start, message)
 
 
 def client_address(request: Request) -> str:

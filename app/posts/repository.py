@@ -1,7 +1,15 @@
-"""Every SQL statement about posts."""
+"""Every SQL statement about posts, and the one rendering of a post.
+
+A post reaches clients only as the JSON document PostgreSQL renders (`document_sql`): lists,
+the single read, and the answers of writes (which return it from the same statement that
+writes). One rendering means one place where a contract field can be forgotten, and
+tests/test_post_representation.py holds its field set to the contract's `Post`. PostgreSQL
+renders it because decoding eleven columns per row and encoding them again in Python cost more
+than the rest of a list request; one JSON text per row is cheap to pass through.
+"""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
@@ -9,6 +17,7 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     ColumnElement,
+    Label,
     Row,
     Select,
     bindparam,
@@ -19,16 +28,68 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Comment, Post, User
+from app.db.models import Post, User
 from app.db.models.post import PUBLISHED
+from app.db.pagination import Page, PageRequest, fetch_page
 from app.db.reads import Reader
-from app.http.pagination import Page, PageRequest, fetch_page
-from app.posts.representation import COLUMNS, DOCUMENT_SQL
 
-SLUG_CONSTRAINT = "uq_posts_slug"
+
+def _sql_time(column: str) -> str:
+    """`column` (timestamptz) in pydantic's JSON form: UTC, `Z`, microseconds unless zero."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"to_char({utc}, CASE WHEN date_trunc('second', {utc}) = {utc}"
+        """ THEN 'YYYY-MM-DD"T"HH24:MI:SS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END)"""
+    )
+
+
+# SQL built from this module's own constant names (no input reaches it).
+# ruff: noqa: S608
+def document_fields(posts: str = "posts", users: str = "users") -> dict[str, str]:
+    """The contract's `Post` fields, in its order, each as SQL over a `posts` row and its
+    author's `users` row (named `posts` and `users` in the enclosing query)."""
+    return {
+        "id": f"{posts}.id",
+        "slug": f"{posts}.slug",
+        "title": f"{posts}.title",
+        "body": f"{posts}.body",
+        "tags": f"{posts}.tags",
+        "status": f"{posts}.status",
+        "author": f"(SELECT row_to_json(a) FROM (SELECT {users}.id, {users}.display_name) AS a)",
+        "created_at": _sql_time(f"{posts}.created_at"),
+        "updated_at": _sql_time(f"{posts}.updated_at"),
+        "published_at": _sql_time(f"{posts}.published_at"),
+        "comment_count": f"{posts}.comment_count",
+    }
+
+
+def document_sql(posts: str = "posts", users: str = "users") -> str:
+    """A post as JSON text: row_to_json writes compact JSON with the keys in select order,
+    escaping as orjson and pydantic do (timestamps are formatted to match)."""
+    fields = ", ".join(f"{sql} AS {name}" for name, sql in document_fields(posts, users).items())
+    return f"(SELECT row_to_json(d)::text FROM (SELECT {fields}) AS d)"
+
+
+_POSTS, _USERS = Post.__table__.c, User.__table__.c
+_DOCUMENT: Label[str] = literal_column(document_sql()).label("document")
+_WITH_AUTHOR = (Post.__table__, User.__table__, _USERS.id == _POSTS.author_id)
+# What the rules need beside the document: whose post it is and whether it is published.
+_STATE_AND_DOCUMENT = select(_POSTS.id, _POSTS.author_id, _POSTS.status, _DOCUMENT).join_from(
+    *_WITH_AUTHOR
+)
+_ONE = _STATE_AND_DOCUMENT.where(_POSTS.id == bindparam("post_id"))
+_ONE_LOCKED = _ONE.with_for_update(of=Post.__table__)
+# Lists select the document and nothing else: the one sort key a cursor needs is read back
+# from its row's document (`_document_key`). Selecting the key columns beside it cost 30-50 µs
+# per page to decode, for 21 rows of which one is used.
+_DOCUMENTS: Select[str] = select(_DOCUMENT).join_from(*_WITH_AUTHOR)
+# Literal predicates, not bound parameters: only then can PostgreSQL prove that the partial
+# indexes on published posts apply (prepared statements use generic plans).
+_STATUS = {("published",): PUBLISHED, ("draft",): text("status = 'draft'")}
+PostRow = Row[*tuple[Any, ...]]  # id, author_id, status, document
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,45 +100,65 @@ class PostFilters:
     statuses: tuple[str, ...] = ("published",)
 
 
-def _with_author() -> Select[Post, str]:
-    return select(Post, User.display_name).join(User, User.id == Post.author_id)
+@dataclass(frozen=True, slots=True)
+class NewPost:
+    author_id: uuid.UUID
+    slug: str
+    title: str
+    body: str
+    tags: list[str]
 
 
-# Reads select table columns (Core), not ORM entities, and run on the read pool
-# (app.db.reads): nothing read is changed, so the ORM's loading machinery would be pure cost.
-# Statements are built once per shape; values are bound per request.
-_POSTS, _USERS = Post.__table__.c, User.__table__.c
-_LIST = select(
-    *(_POSTS[name] for name in COLUMNS[:-1]), _USERS.display_name.label(COLUMNS[-1])
-).join_from(Post.__table__, User.__table__, _USERS.id == _POSTS.author_id)
-_ONE = _LIST.where(_POSTS.id == bindparam("post_id"))
-# Lists: each post rendered as JSON by PostgreSQL, and nothing else: the one sort key a cursor
-# needs is read back from its row's document (`_document_key`). Selecting the key columns
-# beside it cost 30-50 µs per page to decode, for 21 rows of which one is used.
-_DOCUMENTS: Select[str] = select(literal_column(DOCUMENT_SQL).label("document")).join_from(
-    Post.__table__, User.__table__, _USERS.id == _POSTS.author_id
-)
-# Literal predicates, not bound parameters: only then can PostgreSQL prove that the partial
-# indexes on published posts apply (prepared statements use generic plans).
-_STATUS = {("published",): PUBLISHED, ("draft",): text("status = 'draft'")}
-ListRow = Row[*tuple[Any, ...]]
-
-
-async def get_with_author(
-    session: AsyncSession, post_id: uuid.UUID, *, for_update: bool = False
-) -> tuple[Post, str] | None:
-    statement = _with_author().where(Post.id == post_id)
-    if for_update:
-        # Serializes writers of one post: the If-Match check and the write see the same row.
-        statement = statement.with_for_update(of=Post)
-    row = (await session.execute(statement)).one_or_none()
-    return (row[0], row[1]) if row is not None else None
-
-
-async def get_row(reader: Reader, post_id: uuid.UUID) -> ListRow | None:
-    """The post as a plain row (with `author_name`), for reading only."""
+async def get(reader: Reader, post_id: uuid.UUID) -> PostRow | None:
+    """The post's id, author_id, status and document, for reading only."""
     rows = await reader.fetch(_ONE, {"post_id": post_id})
     return rows[0] if rows else None
+
+
+async def get_locked(session: AsyncSession, post_id: uuid.UUID) -> PostRow | None:
+    """`get`, locking the post for the rest of the transaction: writers of one post are
+    serialized, so an If-Match check and the write after it see the same version."""
+    return (await session.execute(_ONE_LOCKED, {"post_id": post_id})).one_or_none()
+
+
+async def insert_unless_slug_taken(session: AsyncSession, post: NewPost) -> PostRow | None:
+    """Insert the post and read it back, in one statement; None when the slug is taken
+    (before, or by a concurrent insert that won)."""
+    created = (
+        insert(Post)
+        .values(id=uuid.uuid4(), **asdict(post))
+        .on_conflict_do_nothing(index_elements=[_POSTS.slug])
+        .returning(*(column for column in _POSTS if column.key != "search"))
+        .cte("created")
+    )
+    users = User.__table__.alias("author")
+    document: Label[str] = literal_column(document_sql("created", "author")).label("document")
+    statement = select(created.c.id, created.c.author_id, created.c.status, document).join_from(
+        created, users, users.c.id == created.c.author_id
+    )
+    return (await session.execute(statement)).one_or_none()
+
+
+async def change(session: AsyncSession, post_id: uuid.UUID, values: dict[str, Any]) -> str:
+    """Set `values` (and `updated_at`) on the post; its new document, in one statement."""
+    statement = (
+        update(Post)
+        .where(_POSTS.id == post_id, _USERS.id == _POSTS.author_id)
+        .values(**values, updated_at=func.now())
+        .returning(_DOCUMENT)
+    )
+    document: str = (await session.execute(statement)).scalar_one()
+    return document
+
+
+async def set_status(session: AsyncSession, post_id: uuid.UUID, status: str) -> str:
+    """Publish (stamped with the transaction's time) or unpublish; the new document."""
+    published_at = func.now() if status == "published" else None
+    return await change(session, post_id, {"status": status, "published_at": published_at})
+
+
+async def remove(session: AsyncSession, post_id: uuid.UUID) -> None:
+    await session.execute(delete(Post).where(Post.id == post_id))
 
 
 def sort_key(filters: PostFilters) -> ColumnElement[Any]:
@@ -101,7 +182,7 @@ def _list_statement(
     return statement
 
 
-async def list_page(reader: Reader, filters: PostFilters, page: PageRequest) -> Page[ListRow]:
+async def list_page(reader: Reader, filters: PostFilters, page: PageRequest) -> Page[Any]:
     """One page of posts as JSON documents (`document`), in one query."""
     statement = _list_statement(
         filters.statuses,
@@ -119,50 +200,3 @@ def _document_key(time_field: str, row: Any) -> tuple[datetime, uuid.UUID]:
     """A listed post's sort key (time, id), read from its document."""
     document = orjson.loads(row.document)
     return datetime.fromisoformat(document[time_field]), uuid.UUID(document["id"])
-
-
-async def add_unless_slug_taken(session: AsyncSession, post: Post) -> Post | None:
-    """Insert the post; None when its slug was taken meanwhile (a concurrent insert won)."""
-    try:
-        async with session.begin_nested():  # a savepoint: the failed insert leaves no trace
-            session.add(post)
-            await session.flush()
-    except IntegrityError as error:
-        if SLUG_CONSTRAINT not in str(error.orig):
-            raise
-        return None
-    await session.refresh(post)  # server defaults: timestamps, counters
-    return post
-
-
-async def save(session: AsyncSession, post: Post) -> Post:
-    post.updated_at = func.now()
-    await session.flush()
-    await session.refresh(post)
-    return post
-
-
-async def remove(session: AsyncSession, post: Post) -> None:
-    await session.execute(delete(Post).where(Post.id == post.id))
-
-
-async def discount_comments_by(session: AsyncSession, author_id: uuid.UUID) -> None:
-    """Lower every post's comment_count by the comments `author_id` left on it, in one
-    statement (before those comments are deleted with their author)."""
-    per_post = (
-        select(Comment.post_id, func.count().label("comments"))
-        .where(Comment.author_id == author_id)
-        .group_by(Comment.post_id)
-        .subquery()
-    )
-    await session.execute(
-        update(Post)
-        .where(Post.id == per_post.c.post_id)
-        .values(comment_count=Post.comment_count - per_post.c.comments)
-    )
-
-
-async def change_comment_count(session: AsyncSession, post_id: uuid.UUID, delta: int) -> None:
-    await session.execute(
-        update(Post).where(Post.id == post_id).values(comment_count=Post.comment_count + delta)
-    )

@@ -5,18 +5,18 @@ from fastapi import APIRouter, Header, Query, Request, status
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from app.auth.dependencies import CurrentUser, get_public_read
-from app.auth.limits import WriteLimit
+from app.auth.dependencies import CurrentWriter, get_public_read
 from app.contract import Post, PostCreate, PostUpdate
+from app.db.pagination import PageRequest
 from app.db.session import SessionDep
 from app.http.etag import MAX_TAGS_LENGTH, if_none_match, none_match, require_match
 from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, idempotent_create
 from app.http.lean_routes import NoQuery, lean_get
-from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery
+from app.http.pagination import CursorQuery, LimitQuery, SortQuery
 from app.http.responses import json_response
-from app.posts import repository, service
-from app.posts.representation import body_and_etag, page_body, post_document, row_document
-from app.posts.service import PostWithAuthor
+from app.posts import service
+from app.posts.repository import PostFilters
+from app.posts.representation import body_and_etag, page_body
 from app.validation import NoNul
 
 router = APIRouter(tags=["posts"])
@@ -27,9 +27,9 @@ TagQuery = Annotated[
 ]
 
 
-def _post_response(found: PostWithAuthor, status_code: int = 200) -> Response:
-    body, etag = body_and_etag(post_document(*found))
-    return json_response(body, status_code, {"ETag": etag})
+def _post_response(document: str) -> Response:
+    body, etag = body_and_etag(document)
+    return json_response(body, headers={"ETag": etag})
 
 
 def _location(request: Request, post_id: uuid.UUID) -> str:
@@ -56,7 +56,7 @@ class UserPostListQuery(BaseModel):
 @lean_get(router.routes, "/api/v1/posts", PostListQuery)
 async def list_posts(request: Request, query: PostListQuery) -> Response:
     read = await get_public_read(request)
-    filters = repository.PostFilters(author_id=query.author_id, tag=query.tag, query=query.q)
+    filters = PostFilters(author_id=query.author_id, tag=query.tag, query=query.q)
     scope = f"posts|{query.sort}|{query.author_id}|{query.tag}|{query.q}"
     page = PageRequest(query.limit, query.cursor, query.sort == "newest", scope, read.secret_key)
     found = await service.list_published(read.reader, filters, page)
@@ -77,19 +77,18 @@ async def list_user_posts(request: Request, query: UserPostListQuery) -> Respons
     "/api/v1/posts",
     status_code=status.HTTP_201_CREATED,
     response_model=Post,
-    dependencies=[WriteLimit],
 )
 async def create_post(
     body: PostCreate,
-    user: CurrentUser,
+    user: CurrentWriter,
     session: SessionDep,
     request: Request,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     async def create() -> Created:
-        found = await service.create(session, user, body)
-        content, etag = body_and_etag(post_document(*found))
-        return Created(content, _location(request, found[0].id), etag)
+        post = await service.create(session, user, body)
+        content, etag = body_and_etag(post.document)
+        return Created(content, _location(request, post.id), etag)
 
     request_fingerprint = fingerprint(request, body)
     return await idempotent_create(session, user.id, idempotency_key, request_fingerprint, create)
@@ -99,48 +98,45 @@ async def create_post(
 async def get_post(request: Request, query: NoQuery) -> Response:
     held = if_none_match(request)
     read = await get_public_read(request)
-    row = await service.read_visible(read.reader, read.viewer, request.path_params["post_id"])
-    body, etag = body_and_etag(row_document(row))
+    post = await service.read_visible(read.reader, read.viewer, request.path_params["post_id"])
+    body, etag = body_and_etag(post.document)
     if none_match(held, etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     return json_response(body, headers={"ETag": etag})
 
 
-@router.patch("/api/v1/posts/{post_id:uuid}", response_model=Post, dependencies=[WriteLimit])
+@router.patch("/api/v1/posts/{post_id:uuid}", response_model=Post)
 async def update_post(
     post_id: uuid.UUID,
     body: PostUpdate,
-    user: CurrentUser,
+    user: CurrentWriter,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> Response:
     service.check_update(body)
-    found = await service.get_changeable(session, user, post_id)
-    require_match(if_match, body_and_etag(post_document(*found))[1], "post")
-    return _post_response(await service.update(session, found, body))
+    post = await service.get_changeable(session, user, post_id)
+    require_match(if_match, body_and_etag(post.document)[1], "post")
+    return _post_response(await service.update(session, post, body))
 
 
 @router.delete(
     "/api/v1/posts/{post_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    dependencies=[WriteLimit],
 )
 async def delete_post(
-    post_id: uuid.UUID, user: CurrentUser, session: SessionDep, if_match: IfMatch = None
+    post_id: uuid.UUID, user: CurrentWriter, session: SessionDep, if_match: IfMatch = None
 ) -> None:
-    found = await service.get_changeable(session, user, post_id)
-    require_match(if_match, body_and_etag(post_document(*found))[1], "post")
-    await service.delete(session, found)
+    post = await service.get_changeable(session, user, post_id)
+    require_match(if_match, body_and_etag(post.document)[1], "post")
+    await service.delete(session, post)
 
 
-@router.post("/api/v1/posts/{post_id:uuid}/publish", response_model=Post, dependencies=[WriteLimit])
-async def publish_post(post_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+@router.post("/api/v1/posts/{post_id:uuid}/publish", response_model=Post)
+async def publish_post(post_id: uuid.UUID, user: CurrentWriter, session: SessionDep) -> Response:
     return _post_response(await service.set_status(session, user, post_id, "published"))
 
 
-@router.post(
-    "/api/v1/posts/{post_id:uuid}/unpublish", response_model=Post, dependencies=[WriteLimit]
-)
-async def unpublish_post(post_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+@router.post("/api/v1/posts/{post_id:uuid}/unpublish", response_model=Post)
+async def unpublish_post(post_id: uuid.UUID, user: CurrentWriter, session: SessionDep) -> Response:
     return _post_response(await service.set_status(session, user, post_id, "draft"))

@@ -1,31 +1,33 @@
-"""Rules about posts: who sees and changes what, and the draft/published life cycle."""
+"""Rules about posts: who sees and changes what, and the draft/published life cycle.
+
+Posts travel as `PostRow`s (id, author_id, status and the rendered document): the rules need
+only whose post it is and its status, and every answer is the document PostgreSQL rendered.
+"""
 
 import uuid
 from typing import Literal
 
 from pydantic import MISSING
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.roles import Principal, is_admin
+from app.auth.roles import Caller, Principal, is_admin
 from app.contract import PostCreate, PostUpdate, Tag
-from app.db.models import Post, User
+from app.db.pagination import Page, PageRequest
 from app.db.reads import Reader
 from app.errors import Conflict, Forbidden, InvalidField, NotFound
-from app.http.pagination import Page, PageRequest
 from app.posts import repository, slugs
-from app.posts.repository import ListRow, PostFilters
-from app.users import repository as users_repository
+from app.posts.repository import NewPost, PostFilters, PostRow
+from app.users import service as users_service
 
-PostWithAuthor = tuple[Post, str]
 NOT_FOUND = "No post with this id."
+SLUG_ATTEMPTS = 5
 
 
-def can_see(viewer: Principal | None, post: Post | ListRow) -> bool:
+def can_see(viewer: Principal | None, post: PostRow) -> bool:
     return post.status == "published" or can_change(viewer, post)
 
 
-def can_change(viewer: Principal | None, post: Post | ListRow) -> bool:
+def can_change(viewer: Principal | None, post: PostRow) -> bool:
     return viewer is not None and (viewer.id == post.author_id or is_admin(viewer))
 
 
@@ -36,46 +38,43 @@ def _distinct_tags(tags: list[Tag]) -> list[str]:
     return values
 
 
-SLUG_ATTEMPTS = 5
-
-
-async def create(session: AsyncSession, author: User, body: PostCreate) -> PostWithAuthor:
+async def create(session: AsyncSession, author: Caller, body: PostCreate) -> PostRow:
     tags = _distinct_tags(body.tags) if body.tags is not MISSING else []
     base = slug = slugs.slugify(body.title)
     # The plain slug first; when the unique index refuses it (taken before, or by a concurrent
     # post with the same title), a suffixed variant.
     for _ in range(SLUG_ATTEMPTS):
-        post = Post(author_id=author.id, slug=slug, title=body.title, body=body.body, tags=tags)
-        if (created := await repository.add_unless_slug_taken(session, post)) is not None:
-            return created, author.display_name
+        post = NewPost(author.id, slug, body.title, body.body, tags)
+        if (created := await repository.insert_unless_slug_taken(session, post)) is not None:
+            return created
         slug = slugs.with_suffix(base)
     raise Conflict("Could not find a free slug for this title; retry.")
 
 
-async def get_visible(
-    session: AsyncSession, viewer: Principal | None, post_id: uuid.UUID, *, for_update: bool = False
-) -> PostWithAuthor:
+async def read_visible(reader: Reader, viewer: Principal | None, post_id: uuid.UUID) -> PostRow:
     """The post if the viewer may see it; otherwise 404, so drafts cannot be probed."""
-    found = await repository.get_with_author(session, post_id, for_update=for_update)
-    if found is None or not can_see(viewer, found[0]):
+    post = await repository.get(reader, post_id)
+    if post is None or not can_see(viewer, post):
         raise NotFound(NOT_FOUND)
-    return found
+    return post
 
 
-async def read_visible(reader: Reader, viewer: Principal | None, post_id: uuid.UUID) -> ListRow:
-    """`get_visible` for reading only: a plain row from the read pool."""
-    row = await repository.get_row(reader, post_id)
-    if row is None or not can_see(viewer, row):
+async def get_visible_locked(
+    session: AsyncSession, viewer: Principal, post_id: uuid.UUID
+) -> PostRow:
+    """`read_visible` in the request's transaction, the post locked until it ends."""
+    post = await repository.get_locked(session, post_id)
+    if post is None or not can_see(viewer, post):
         raise NotFound(NOT_FOUND)
-    return row
+    return post
 
 
-async def get_changeable(session: AsyncSession, viewer: User, post_id: uuid.UUID) -> PostWithAuthor:
+async def get_changeable(session: AsyncSession, viewer: Principal, post_id: uuid.UUID) -> PostRow:
     """Locked for the rest of the transaction; 403 when visible but not the viewer's to change."""
-    found = await get_visible(session, viewer, post_id, for_update=True)
-    if not can_change(viewer, found[0]):
+    post = await get_visible_locked(session, viewer, post_id)
+    if not can_change(viewer, post):
         raise Forbidden("Only the author or an admin may change this post.")
-    return found
+    return post
 
 
 def check_update(body: PostUpdate) -> None:
@@ -84,33 +83,35 @@ def check_update(body: PostUpdate) -> None:
         _distinct_tags(body.tags)
 
 
-async def update(session: AsyncSession, found: PostWithAuthor, body: PostUpdate) -> PostWithAuthor:
-    post, author_name = found
+async def update(session: AsyncSession, post: PostRow, body: PostUpdate) -> str:
+    """The changed post's document."""
+    values: dict[str, object] = {}
     if body.title is not MISSING:
-        post.title = body.title
+        values["title"] = body.title
     if body.body is not MISSING:
-        post.body = body.body
+        values["body"] = body.body
     if body.tags is not MISSING:
-        post.tags = _distinct_tags(body.tags)
-    return await repository.save(session, post), author_name
+        values["tags"] = _distinct_tags(body.tags)
+    return await repository.change(session, post.id, values)
 
 
-async def delete(session: AsyncSession, found: PostWithAuthor) -> None:
-    await repository.remove(session, found[0])
+async def delete(session: AsyncSession, post: PostRow) -> None:
+    await repository.remove(session, post.id)
 
 
 async def set_status(
-    session: AsyncSession, viewer: User, post_id: uuid.UUID, status: Literal["draft", "published"]
-) -> PostWithAuthor:
-    post, author_name = await get_changeable(session, viewer, post_id)
+    session: AsyncSession,
+    viewer: Principal,
+    post_id: uuid.UUID,
+    status: Literal["draft", "published"],
+) -> str:
+    post = await get_changeable(session, viewer, post_id)
     if post.status == status:
         raise Conflict(f"The post is already {'a draft' if status == 'draft' else 'published'}.")
-    post.status = status
-    post.published_at = func.now() if status == "published" else None
-    return await repository.save(session, post), author_name
+    return await repository.set_status(session, post_id, status)
 
 
-async def list_published(reader: Reader, filters: PostFilters, page: PageRequest) -> Page[ListRow]:
+async def list_published(reader: Reader, filters: PostFilters, page: PageRequest) -> Page[PostRow]:
     return await repository.list_page(reader, filters, page)
 
 
@@ -120,8 +121,8 @@ async def list_for_user(
     user_id: uuid.UUID,
     status: Literal["published", "draft", "all"],
     page: PageRequest,
-) -> Page[ListRow]:
-    if not await users_repository.exists(reader, user_id):
+) -> Page[PostRow]:
+    if not await users_service.exists(reader, user_id):
         raise NotFound("No user with this id.")
     owner_or_admin = viewer is not None and (viewer.id == user_id or is_admin(viewer))
     if status != "published" and not owner_or_admin:

@@ -5,30 +5,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, delete, func, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.roles import Principal
 from app.db.models import User
+from app.db.pagination import Page, PageRequest, fetch_page
 from app.db.reads import Reader
-from app.http.pagination import Page, PageRequest, fetch_page
 
 
-async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
-    return await session.get(User, user_id)
-
-
-async def get_by_email(session: AsyncSession, email: str) -> User | None:
-    statement = select(User).where(func.lower(User.email) == email.lower())
-    return (await session.scalars(statement)).one_or_none()
-
-
-async def add(session: AsyncSession, *, email: str, display_name: str, password_hash: str) -> User:
-    user = User(email=email, display_name=display_name, password_hash=password_hash)
-    session.add(user)
-    await session.flush()
-    await session.refresh(user)  # server defaults: role, is_active, created_at
-    return user
+async def get(
+    session: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False
+) -> User | None:
+    """The account; `for_update` locks it against a concurrent change (a password change)."""
+    return await session.get(User, user_id, with_for_update=for_update)
 
 
 async def save(session: AsyncSession, user: User) -> User:
@@ -50,18 +39,14 @@ _LISTED = select(
     *(_USERS[name] for name in ("id", "email", "display_name", "role", "is_active", "created_at"))
 )
 _EXISTS = select(_USERS.id).where(_USERS.id == bindparam("user_id"))
-_ACTIVE = select(_USERS.id, _USERS.role).where(_USERS.id == bindparam("user_id"), _USERS.is_active)
+
+
+async def any_exist(session: AsyncSession) -> bool:
+    return await session.scalar(select(User.id).limit(1)) is not None
 
 
 async def exists(reader: Reader, user_id: uuid.UUID) -> bool:
     return bool(await reader.fetch(_EXISTS, {"user_id": user_id}))
-
-
-async def get_active(reader: Reader, user_id: uuid.UUID) -> Principal | None:
-    """An active user's id and role, or None."""
-    rows = await reader.fetch(_ACTIVE, {"user_id": user_id})
-    principal: Principal | None = rows[0] if rows else None
-    return principal
 
 
 @lru_cache(maxsize=16)

@@ -7,9 +7,10 @@ from starlette.responses import Response
 from app.auth.dependencies import AdminUser, CurrentUser
 from app.config import SettingsDep
 from app.contract import PasswordChange, ProfileUpdate, Role, User, UserAdminUpdate, UserPage
+from app.db.pagination import PageRequest
 from app.db.reads import ReaderDep
 from app.db.session import SessionDep
-from app.http.pagination import CursorQuery, LimitQuery, PageRequest, SortQuery
+from app.http.pagination import CursorQuery, LimitQuery, SortQuery
 from app.http.responses import json_response
 from app.users import service
 from app.users.repository import UserFilters

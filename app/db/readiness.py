@@ -1,0 +1,33 @@
+"""Whether each connection pool can reach the database, for the readiness probe."""
+
+import asyncio
+from collections.abc import Awaitable
+
+from sqlalchemy import literal, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db.reads import Reader
+
+_PING = select(literal(1))
+
+
+async def _answers(check: Awaitable[object], seconds: float) -> bool:
+    try:
+        async with asyncio.timeout(seconds):
+            await check
+    except Exception:  # any failure to answer in time means "not ready", whatever its kind
+        return False
+    return True
+
+
+async def _engine_ping(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(_PING)
+
+
+async def failing_pools(engine: AsyncEngine, reader: Reader, seconds: float) -> list[str]:
+    """The names of the pools that cannot run a query within `seconds`, checked at once: the
+    sessions' engine pool and the read pool."""
+    checks = {"sessions": _engine_ping(engine), "reads": reader.fetch(_PING)}
+    answered = await asyncio.gather(*(_answers(check, seconds) for check in checks.values()))
+    return [name for name, ok in zip(checks, answered, strict=True) if not ok]

@@ -1,0 +1,149 @@
+"""RFC 9457 problem+json answers: for `AppError`s, framework errors, database faults and
+anything unexpected, in one shape.
+
+Database faults are answered here and nowhere else: whichever path met them (a session, the
+read pool, a rate limit, idempotency), `app.db.faults.classify` decides between 503 with
+`Retry-After` (the database is away or saturated), 409 (a concurrent change won) and a 500.
+"""
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
+
+from app.contract import FieldError, Problem
+from app.db.faults import Fault, classify
+from app.errors import AppError, Conflict, ServiceUnavailable
+from app.http.request_id import current_request_id
+from app.http.routes import allowed_methods
+
+logger = logging.getLogger("app.errors")
+
+PROBLEM_JSON = "application/problem+json"
+URI_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+# The exception types a database fault surfaces as, on any path; `classify` sorts them out.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    SQLAlchemyError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    TimeoutError,
+)
+CONCURRENT_CHANGE = "The request conflicts with a concurrent change; retry it."
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    errors: Sequence[FieldError] = (),
+) -> JSONResponse:
+    request_id = current_request_id() or ""
+    problem = Problem(
+        type="about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        # Percent-encoded, as the client sent it: the decoded path may not be a URI reference.
+        instance=quote(request.url.path, safe=URI_PATH_SAFE),
+        request_id=request_id,
+    )
+    if detail:
+        problem.detail = detail
+    if errors:
+        problem.errors = list(errors)
+    return JSONResponse(
+        problem.model_dump(mode="json"),
+        status_code=status,
+        headers=headers,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _field_errors(exc: RequestValidationError) -> list[FieldError]:
+    return [
+        FieldError(location=_location(error["loc"])[:500], message=str(error["msg"])[:1000])
+        for error in exc.errors()[:100]
+    ]
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(request, exc.status, exc.detail, headers=exc.headers, errors=exc.errors)
+
+
+def fault_error(exc: BaseException) -> AppError | None:
+    """The answer to a database fault, or None for an error that is a bug."""
+    fault = classify(exc)
+    if fault is Fault.UNAVAILABLE:
+        return ServiceUnavailable()
+    if fault is Fault.CONFLICT:
+        return Conflict(CONCURRENT_CHANGE)
+    return None
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    answer = fault_error(exc)
+    if answer is None:
+        raise exc  # a bug: the envelope logs it and answers a plain 500 problem
+    logger.warning("database fault: %r", exc, extra={"fields": {"path": request.url.path}})
+    return await _app_error(request, answer)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    plural = "field" if len(errors) == 1 else "fields"
+    detail = f"The request has {len(errors)} invalid {plural}."
+    return problem_response(request, 422, detail, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headers: dict[str, Any] = dict(exc.headers or {})
+    detail = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+        detail = f"{request.method} is not allowed here."
+    elif exc.status_code == HTTPStatus.NOT_FOUND and detail is None:
+        detail = "No such resource."
+    return problem_response(request, exc.status_code, detail, headers=headers)
+
+
+def unexpected_error(scope: Scope, exc: BaseException) -> JSONResponse:
+    """The answer to an exception no handler took: a database fault raised outside the
+    handlers' reach (a dependency's teardown) is still a 503; anything else is a 500 problem
+    without internals, its traceback logged under the request id the problem names."""
+    request = Request(scope)
+    if (answer := fault_error(exc)) is not None:
+        return problem_response(request, answer.status, answer.detail, headers=answer.headers)
+    report_unexpected(scope)
+    detail = "An unexpected error occurred; quote the request id."
+    return problem_response(request, 500, detail)
+
+
+def report_unexpected(scope: Scope) -> None:
+    logger.exception("unhandled error", extra={"fields": {"path": scope["path"]}})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    for error_type in DATABASE_ERRORS:
+        app.add_exception_handler(error_type, _database_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
