@@ -1,5 +1,6 @@
 """The JWT rules, below HTTP: pinned algorithm, type, expiry, signature."""
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -43,3 +44,20 @@ def test_round_trip_carries_the_claims() -> None:
 def test_decode_rejects(token: str) -> None:
     with pytest.raises(InvalidToken):
         decode_access_token(token, SECRET)
+
+
+def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verified claims are cached; expiry is checked on every use all the same."""
+    token = create_access_token(uuid.uuid4(), SECRET, timedelta(minutes=15))
+    decode_access_token(token, SECRET)  # verified, and remembered
+    later = time.time() + 15 * 60 + 1
+    monkeypatch.setattr("app.auth.tokens.time.time", lambda: later)
+    with pytest.raises(InvalidToken):
+        decode_access_token(token, SECRET)
+
+
+def test_a_remembered_token_does_not_verify_under_another_key() -> None:
+    token = create_access_token(uuid.uuid4(), SECRET, timedelta(minutes=15))
+    decode_access_token(token, SECRET)
+    with pytest.raises(InvalidToken):
+        decode_access_token(token, "other" * 10)
