@@ -23,12 +23,14 @@ def main() -> None:
     parser.add_argument("--demo", action="store_true", help="load demo users, posts and comments")
     args = parser.parse_args()
 
-    url = resolve_database_url(get_settings())
+    settings = get_settings()
+    url = resolve_database_url(settings)
     # Workers and the reloader re-import the app: hand them the resolved URL.
     os.environ["DATABASE_URL"] = url
     migrate.upgrade(url)
     if args.demo:
         seed_and_report(url)
+    trusted_proxies = settings.forwarded_allow_ips.strip()
     print(f"Inkwell API on http://{args.host}:{args.port}  (docs: /docs)", flush=True)
     uvicorn.run(
         "app.asgi:app",
@@ -36,7 +38,11 @@ def main() -> None:
         port=args.port,
         workers=args.workers,
         reload=args.reload,
-        proxy_headers=False,
+        # X-Forwarded-For is believed only from the proxies named in FORWARDED_ALLOW_IPS. None
+        # named: the socket peer is the client (uvicorn's own default would trust loopback).
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or None,
+        server_header=False,  # no banner naming the server software
         access_log=False,
     )
 

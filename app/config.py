@@ -1,5 +1,6 @@
 """Settings from the environment (and `.env`); unsafe defaults are refused outside development."""
 
+import hashlib
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
@@ -8,8 +9,12 @@ from fastapi import Depends, Request
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "development-only-secret-change-me-0123456789"  # noqa: S105
 MIN_SECRET_LENGTH = 32
+# SHA-256 of keys that were once published (a development default in this repository's
+# history): long enough, and known to everyone.
+PUBLISHED_KEY_DIGESTS = frozenset(
+    {"36620796abfc961346babb2e52970263066bf2764c43c11bbf63a42faeca14d7"}
+)
 
 
 class Environment(StrEnum):
@@ -24,7 +29,17 @@ class Settings(BaseSettings):
     environment: Environment = Environment.development
     # Unset: `python -m app` starts an embedded PostgreSQL under `.data/`.
     database_url: str | None = None
-    secret_key: str = DEVELOPMENT_SECRET
+    # Signs access tokens, page cursors and device tokens (each with its own derived key).
+    # Unset in development: a random key generated once per install (app.keys); required
+    # everywhere else.
+    secret_key: str | None = None
+    # Keys that signed before the current one: they still verify (until what they signed
+    # expires), they never sign. Comma-separated.
+    previous_secret_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's
+    # list: addresses or networks, comma-separated, or "*"). Empty: the socket peer is the
+    # client, which is right only when nothing sits in front of the server.
+    forwarded_allow_ips: str = ""
     access_token_minutes: int = Field(default=15, ge=1, le=1440)
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -47,21 +62,27 @@ class Settings(BaseSettings):
 
     @model_validator(mode="before")
     @classmethod
-    def _split_origins(cls, data: dict[str, object]) -> dict[str, object]:
-        origins = data.get("cors_origins")
-        if isinstance(origins, str):
-            data["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
+    def _split_lists(cls, data: dict[str, object]) -> dict[str, object]:
+        for name in ("cors_origins", "previous_secret_keys"):
+            value = data.get(name)
+            if isinstance(value, str):
+                data[name] = [item.strip() for item in value.split(",") if item.strip()]
         return data
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> "Settings":
-        if self.environment is Environment.development:
-            return self
-        if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH:
+        given = [self.secret_key, *self.previous_secret_keys] if self.secret_key else []
+        if any(len(key) < MIN_SECRET_LENGTH for key in given):
             raise ValueError(
-                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
-                f"characters when ENVIRONMENT={self.environment.value}"
+                f"SECRET_KEY and PREVIOUS_SECRET_KEYS must be random values of at least "
+                f"{MIN_SECRET_LENGTH} characters"
             )
+        if any(hashlib.sha256(key.encode()).hexdigest() in PUBLISHED_KEY_DIGESTS for key in given):
+            raise ValueError("SECRET_KEY is a published key: generate a random one")
+        if self.secret_key is None and self.environment is not Environment.development:
+            raise ValueError(f"SECRET_KEY must be set when ENVIRONMENT={self.environment.value}")
+        if self.previous_secret_keys and self.secret_key is None:
+            raise ValueError("PREVIOUS_SECRET_KEYS needs SECRET_KEY: the key that signs now")
         return self
 
     @property

@@ -16,6 +16,7 @@ from app.health.router import router as health_router
 from app.http.access_log import configure_logging
 from app.http.envelope import EnvelopeMiddleware
 from app.http.problems import install_error_handlers
+from app.keys import load_keys
 from app.posts.router import router as posts_router
 from app.spec import load_spec
 from app.users.router import router as users_router
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    app.state.keys = load_keys(settings)
 
     def reviewed_spec() -> dict[str, Any]:
         return spec

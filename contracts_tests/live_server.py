@@ -28,6 +28,17 @@ def free_port() -> int:
         return port
 
 
+def proxy_flags(env: dict[str, str]) -> list[str]:
+    """uvicorn's proxy options as `python -m app` sets them: X-Forwarded-For is believed only
+    from the addresses in FORWARDED_ALLOW_IPS. Unset or empty, nobody is trusted; uvicorn's
+    command line would otherwise trust 127.0.0.1, so every test client could name its address.
+    """
+    trusted = env.get("FORWARDED_ALLOW_IPS", "").strip()
+    if not trusted:
+        return ["--no-proxy-headers"]
+    return ["--proxy-headers", "--forwarded-allow-ips", trusted]
+
+
 def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     """Poll `url` until it answers 200, failing fast if the process dies."""
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -71,6 +82,8 @@ def live_server(
             "--workers",
             str(workers),
             "--no-access-log",
+            "--no-server-header",
+            *proxy_flags(env),
         ]
         process = subprocess.Popen(command, cwd=ROOT, env=env)
         base_url = f"http://127.0.0.1:{port}"

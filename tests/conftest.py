@@ -46,7 +46,14 @@ async def app(database_url: str) -> AsyncIterator[FastAPI]:
     get_settings.cache_clear()
     application = create_app()
     server = uvicorn.Server(
-        uvicorn.Config(application, host="127.0.0.1", port=free_port(), log_level="warning")
+        uvicorn.Config(
+            application,
+            host="127.0.0.1",
+            port=free_port(),
+            log_level="warning",
+            server_header=False,  # as served: no banner
+            proxy_headers=False,  # as served without FORWARDED_ALLOW_IPS: the peer is the client
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -115,9 +122,10 @@ async def committed_db(app: FastAPI) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(autouse=True)
 async def fresh_rate_limits(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Every test against the server starts with no hits counted. Counters are committed on
-    their own connection (no test transaction rolls them back) and every test client is
-    127.0.0.1, so without this a long suite would run into its own limits."""
+    """Every test against the server starts with no hits counted. Counters are counted on the
+    read pool: in a test using `db` that is the test's connection (rolled back with it), in
+    one using `committed_db` or a live server they are committed at once; and every test
+    client is 127.0.0.1, so without this a long suite would run into its own limits."""
     if "app" not in request.fixturenames:
         yield
         return

@@ -213,3 +213,28 @@ async def test_logout_revokes_the_chain(client: httpx.AsyncClient) -> None:
 async def test_logout_rejects_unknown_tokens_and_bad_bodies(client: httpx.AsyncClient) -> None:
     assert_problem(await client.post(LOGOUT, json={"refresh_token": "unknown"}), 401)
     assert_problem(await client.post(LOGOUT, json={"refresh_token": 5}), 422)
+
+
+async def test_emails_are_stored_case_folded_and_sign_in_in_any_case(
+    client: httpx.AsyncClient,
+) -> None:
+    mixed = f"Ada.{unique_email()}".replace("@example.com", "@Example.COM")
+    user = await register(client, mixed)
+    assert user["email"] == mixed.casefold()
+    assert (
+        await client.post(TOKEN, data={"username": mixed.upper(), "password": PASSWORD})
+    ).status_code == 200
+
+
+async def test_an_email_that_case_folding_lengthens_past_its_bound_is_refused_cleanly(
+    client: httpx.AsyncClient,
+) -> None:
+    """`"İ".lower()` is two characters: 240 of them fit the contract's 254 but not the column
+    once folded. Registration says so (422); login with it is an unknown account (401), and
+    its rate-limit bucket cannot overflow either: never a 500."""
+    email = "İ" * 240 + "@x.test"
+    response = await client.post(
+        REGISTER, json={"email": email, "password": PASSWORD, "display_name": "Long"}
+    )
+    assert assert_problem(response, 422)["errors"][0]["location"] == "body.email"
+    assert_problem(await client.post(TOKEN, data={"username": email, "password": PASSWORD}), 401)

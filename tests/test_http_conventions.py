@@ -1,11 +1,15 @@
 """What every response shares: problem+json errors, request ids, security headers, the spec."""
 
 import asyncio
+import base64
+import hashlib
+import re
 import uuid
 
 import httpx
+import pytest
 import yaml
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -113,6 +117,67 @@ async def test_docs_pages_are_served(client: httpx.AsyncClient) -> None:
     redoc = await client.get("/redoc")
     assert redoc.status_code == 200
     assert "redoc" in redoc.text
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    parts = (directive.split() for directive in policy.split(";") if directive.strip())
+    return {name: sources for name, *sources in parts}
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc", "/docs/oauth2-redirect"])
+async def test_docs_pages_allow_their_own_scripts_only(
+    client: httpx.AsyncClient, page: str
+) -> None:
+    response = await client.get(page)
+    assert response.status_code == 200
+    policy = _directives(response.headers["content-security-policy"])
+    inline = re.findall(r"<script>(.*?)</script>", response.text, re.DOTALL)
+    hashes = {
+        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+        for script in inline
+    }
+    assert hashes <= set(policy["script-src"])
+    assert "'unsafe-inline'" not in policy["script-src"]
+    assert "https://cdn.jsdelivr.net" in policy["script-src"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["default-src"] == ["'none'"]
+    if page == "/redoc":  # no inline script; a search worker and web fonts
+        assert not inline
+        assert "blob:" in policy["worker-src"]
+        assert "https://fonts.gstatic.com" in policy["font-src"]
+    else:  # Swagger UI's set-up, the OAuth2 redirect's handler
+        assert inline
+
+
+async def test_answers_to_signed_in_requests_are_not_stored(client: httpx.AsyncClient) -> None:
+    _, tokens = await user_with_tokens(client)
+    assert (await client.get("/api/v1/users/me", headers=bearer(tokens))).headers[
+        "cache-control"
+    ] == "no-store"
+    # Any request carrying credentials, whatever its answer.
+    refused = await client.get("/api/v1/posts", headers={"Authorization": "Bearer nope"})
+    assert refused.headers["cache-control"] == "no-store"
+    anonymous = await client.get("/api/v1/posts")
+    assert anonymous.status_code == 200
+    assert "no-store" not in anonymous.headers.get("cache-control", "")
+
+
+async def test_a_route_that_sets_its_own_cache_control_keeps_it() -> None:
+    app = create_app(get_settings())
+
+    async def cached() -> Response:
+        return Response(headers={"Cache-Control": "private, max-age=60"})
+
+    app.add_api_route("/cached", cached)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/cached", headers={"Authorization": "Bearer x"})
+    assert response.headers.get_list("cache-control") == ["private, max-age=60"]
+
+
+async def test_no_server_banner(client: httpx.AsyncClient) -> None:
+    for response in (await client.get("/api/v1/health/live"), await client.get("/nowhere")):
+        assert "server" not in response.headers
 
 
 async def test_a_body_that_is_not_text_is_400_problem(client: httpx.AsyncClient) -> None:

@@ -1,18 +1,22 @@
 """Listing posts: what each list shows, its filters, full-text search and its order."""
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.contract import Post, PostPage
 from tests.helpers import (
+    PASSWORD,
     POSTS,
     admin_with_tokens,
     assert_problem,
     bearer,
     create_post,
+    login,
     user_with_tokens,
 )
 
@@ -48,11 +52,33 @@ async def test_list_shows_published_posts_only(client: httpx.AsyncClient) -> Non
         assert _ids(await client.get(POSTS, headers=headers)) == [published["id"]]
 
 
-async def test_list_items_are_the_posts_as_read_one_by_one(client: httpx.AsyncClient) -> None:
+# The contract's PostExcerpt: longer bodies are cut to this many characters, then "…".
+EXCERPT = 280
+
+
+def _summary(post: dict[str, Any]) -> dict[str, Any]:
+    """A post as lists show it: `body` replaced in its place by the excerpt."""
+    body = post["body"]
+    excerpt = body if len(body) <= EXCERPT else body[:EXCERPT] + "\u2026"
+    return {
+        ("excerpt" if name == "body" else name): (excerpt if name == "body" else value)
+        for name, value in post.items()
+    }
+
+
+async def test_list_items_are_the_posts_as_read_one_by_one_with_an_excerpt(
+    client: httpx.AsyncClient,
+) -> None:
     _, tokens = await user_with_tokens(client)
-    post = await create_post(client, tokens, publish=True, tags=["a", "b"])
+    short = await create_post(client, tokens, publish=True, tags=["a", "b"])
+    long = await create_post(client, tokens, publish=True, body="word " * 100)
     response = await client.get(POSTS)
-    assert response.json() == {"items": [post], "next_cursor": None}
+    assert response.json()["next_cursor"] is None
+    listed = {item["id"]: item for item in response.json()["items"]}
+    assert listed == {short["id"]: _summary(short), long["id"]: _summary(long)}
+    assert listed[short["id"]]["excerpt"] == short["body"]
+    assert listed[long["id"]]["excerpt"] == "word " * 56 + "\u2026"
+    assert list(listed[long["id"]]) == list(_summary(long))  # the contract's field order
 
 
 async def test_list_orders_by_publication_time(
@@ -140,6 +166,16 @@ async def test_filters_combine(client: httpx.AsyncClient) -> None:
     assert _ids(await client.get(POSTS, params=params)) == [wanted["id"]]
 
 
+async def test_search_reads_the_whole_body_not_the_excerpt(client: httpx.AsyncClient) -> None:
+    _, tokens = await user_with_tokens(client)
+    post = await create_post(
+        client, tokens, publish=True, body="Filler words. " * 7000 + "Finally, zanzibar."
+    )
+    response = await client.get(POSTS, params={"q": "zanzibar"})
+    assert _ids(response) == [post["id"]]
+    assert "zanzibar" not in response.json()["items"][0]["excerpt"]
+
+
 @pytest.mark.parametrize(
     ("params", "location"),
     [
@@ -172,7 +208,7 @@ async def test_user_posts_are_public_for_published_posts(client: httpx.AsyncClie
     await create_post(client, bob_tokens, publish=True)
     for headers in ({}, bearer(bob_tokens), bearer(alice_tokens)):
         response = await _user_posts(client, alice["id"], headers)
-        assert response.json() == {"items": [published], "next_cursor": None}
+        assert response.json() == {"items": [_summary(published)], "next_cursor": None}
         explicit = await _user_posts(client, alice["id"], headers, status="published")
         assert _ids(explicit) == [published["id"]]
 
@@ -249,3 +285,57 @@ async def test_lists_reflect_deletes(client: httpx.AsyncClient) -> None:
     assert deleted.status_code == 204
     assert _ids(await client.get(POSTS)) == [kept["id"]]
     assert _ids(await _user_posts(client, user["id"], {})) == [kept["id"]]
+
+
+# Characters JSON escapes to six bytes (\u0001): the largest answer each bounded string allows.
+WIDE = "\x01"
+MAX_BODY = 100_000  # the contract's PostBody
+ONE_MB = 1_000_000
+
+
+async def test_a_page_of_the_largest_posts_stays_far_under_a_megabyte(
+    client: httpx.AsyncClient, db: AsyncConnection
+) -> None:
+    """100 posts of the longest body, title, tags and author name the contract allows, each
+    character escaped to six bytes: a page of them is what the spec says (under 430 KB), and
+    the full post is served whole by getPost (under 603 KB)."""
+    registered = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": f"wide-{uuid.uuid4().hex[:8]}@example.com",
+            "password": PASSWORD,
+            "display_name": WIDE * 100,
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    tokens = await login(client, registered.json()["email"])
+    post = await create_post(
+        client,
+        tokens,
+        publish=True,
+        title=WIDE * 200,
+        body=WIDE * MAX_BODY,
+        tags=[f"{n}{'x' * 31}" for n in range(10)],
+    )
+    await db.execute(
+        text(
+            "INSERT INTO posts (id, author_id, slug, title, body, tags, status, published_at)"
+            " SELECT gen_random_uuid(), author_id, slug || '-' || n, title, body, tags, status,"
+            " published_at - make_interval(secs => n)"
+            " FROM posts, generate_series(1, 99) AS n WHERE id = :id"
+        ),
+        {"id": post["id"]},
+    )
+    author = registered.json()["id"]
+    for url in (f"{POSTS}?author_id={author}&limit=100", f"/api/v1/users/{author}/posts?limit=100"):
+        page = await client.get(url)
+        assert page.status_code == 200, page.text
+        summaries = PostPage.model_validate_json(page.content).items
+        assert len(summaries) == 100
+        assert {len(summary.excerpt) for summary in summaries} == {281}
+        assert len(page.content) < 430_000 < ONE_MB, len(page.content)
+
+    served = await client.get(f"{POSTS}/{post['id']}")
+    assert served.status_code == 200
+    assert Post.model_validate_json(served.content).body == WIDE * MAX_BODY
+    assert len(served.content) < 603_000 < ONE_MB, len(served.content)

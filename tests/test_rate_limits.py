@@ -29,6 +29,7 @@ from tests.helpers import (
 )
 
 TOKEN = "/api/v1/auth/token"
+PASSWORD_PATH = "/api/v1/users/me/password"
 LIMITS = (
     "writes_per_minute",
     "login_attempts_per_account",
@@ -81,8 +82,10 @@ def _assert_limited(response: httpx.Response, policy: str, quota: int, window: i
     assert _items(response.headers["ratelimit"])[policy] == {"r": 0, "t": retry_after}
 
 
-async def _login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
-    return await client.post(TOKEN, data={"username": email, "password": password})
+async def _login(
+    client: httpx.AsyncClient, email: str, password: str, **form: str
+) -> httpx.Response:
+    return await client.post(TOKEN, data={"username": email, "password": password, **form})
 
 
 async def _write(client: httpx.AsyncClient, tokens: dict[str, Any], n: int) -> httpx.Response:
@@ -167,7 +170,7 @@ async def test_registrations_are_limited_per_address(
     assert (await _login(client, email, PASSWORD)).status_code == 401
 
 
-async def test_failed_logins_lock_the_account_even_for_the_right_password(
+async def test_failed_logins_lock_unknown_devices_out_even_with_the_right_password(
     client: httpx.AsyncClient, limits: Settings
 ) -> None:
     user = await register(client)
@@ -177,11 +180,59 @@ async def test_failed_logins_lock_the_account_even_for_the_right_password(
     for _ in range(3):
         assert_problem(await _login(client, user["email"], "wrong password"), 401)
     window = limits.login_window_seconds
-    _assert_limited(await _login(client, user["email"], PASSWORD), "login-account", 3, window)
+    _assert_limited(await _login(client, user["email"], PASSWORD), "guesses-account", 3, window)
     # The account is the email, whatever its case; other accounts are unaffected.
     upper = await _login(client, user["email"].upper(), PASSWORD)
-    _assert_limited(upper, "login-account", 3, window)
+    _assert_limited(upper, "guesses-account", 3, window)
     assert (await _login(client, other["email"], PASSWORD)).status_code == 200
+
+
+async def test_a_device_that_signed_in_before_is_not_locked_out_by_guesses_from_elsewhere(
+    client: httpx.AsyncClient, limits: Settings
+) -> None:
+    """OWASP's device cookies: the attacker spends the account's budget, not the device's."""
+    user = await register(client)
+    await _early_in_window(limits.login_window_seconds)
+    device = (await _login(client, user["email"], PASSWORD)).json()["device_token"]
+    # Ten wrong guesses (the defaults: 10 per account, 50 per address, per 5 minutes).
+    guesses = [await _login(client, user["email"], "attacker's guess") for _ in range(10)]
+    assert {response.status_code for response in guesses} == {401, 429}
+    stranger = await _login(client, user["email"], PASSWORD)
+    _assert_limited(stranger, "guesses-account", 10, 300)
+    known = await _login(client, user["email"], PASSWORD, device_token=device)
+    assert known.status_code == 200, known.text
+    assert known.json()["device_token"] == device  # the same device, recognised
+
+
+async def test_a_device_token_of_another_account_buys_nothing(
+    client: httpx.AsyncClient, limits: Settings
+) -> None:
+    user, other = await register(client), await register(client)
+    limits.login_attempts_per_account = 2
+    await _early_in_window(limits.login_window_seconds)
+    foreign = (await _login(client, other["email"], PASSWORD)).json()["device_token"]
+    for _ in range(2):
+        assert_problem(await _login(client, user["email"], "guess", device_token=foreign), 401)
+    limited = await _login(client, user["email"], PASSWORD, device_token=foreign)
+    _assert_limited(limited, "guesses-account", 2, limits.login_window_seconds)
+
+
+async def test_password_changes_draw_on_the_same_guessing_budget(
+    client: httpx.AsyncClient, limits: Settings
+) -> None:
+    """A stolen access token is no guessing oracle: wrong current passwords count against the
+    account, and so does every login attempt without a device token."""
+    limits.login_attempts_per_account = 4
+    await _early_in_window(limits.login_window_seconds)
+    user, tokens = await user_with_tokens(client)  # the sign-in is the first of 4 attempts
+    change = {"current_password": "guess", "new_password": "another long password"}
+    for _ in range(2):
+        response = await client.put(PASSWORD_PATH, json=change, headers=bearer(tokens))
+        assert_problem(response, 403)
+    assert_problem(await _login(client, user["email"], "guess"), 401)
+    limited = await client.put(PASSWORD_PATH, json=change, headers=bearer(tokens))
+    _assert_limited(limited, "guesses-account", 4, limits.login_window_seconds)
+    _assert_limited(await _login(client, user["email"], PASSWORD), "guesses-account", 4, 300)
 
 
 async def test_logins_are_limited_per_address_across_accounts(
@@ -205,4 +256,4 @@ async def test_a_shorter_login_window_is_announced(
     await _early_in_window(30)
     assert_problem(await _login(client, user["email"], "wrong password"), 401)
     limited = await _login(client, user["email"], PASSWORD)
-    _assert_limited(limited, "login-account", 1, 30)
+    _assert_limited(limited, "guesses-account", 1, 30)

@@ -2,12 +2,12 @@ import uuid
 from datetime import timedelta
 
 import httpx
+from fastapi import FastAPI
 from jose import jwt
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth.tokens import create_access_token
-from app.config import get_settings
 from tests.helpers import (
     PASSWORD,
     admin_with_tokens,
@@ -28,10 +28,12 @@ async def test_me_returns_the_token_owner(client: httpx.AsyncClient) -> None:
     assert response.json() == user
 
 
-async def test_me_requires_a_valid_access_token(client: httpx.AsyncClient) -> None:
+async def test_me_requires_a_valid_access_token(app: FastAPI, client: httpx.AsyncClient) -> None:
     user, tokens = await user_with_tokens(client)
-    secret = get_settings().secret_key
-    expired = create_access_token(uuid.UUID(user["id"]), secret, timedelta(seconds=-5))
+    keys = app.state.keys.tokens
+    expired = create_access_token(
+        keys, uuid.UUID(user["id"]), uuid.uuid4(), 0, timedelta(seconds=-5)
+    )
     unsigned = jwt.encode({"sub": user["id"], "type": "access"}, "", algorithm="HS256")
     tampered = tokens["access_token"][:-3] + (
         "AAA" if tokens["access_token"][-3:] != "AAA" else "BBB"

@@ -7,7 +7,6 @@ session then takes at most one connection of its own. No request ever waits for 
 connection while holding one, so a burst of writes cannot deadlock the pools.
 """
 
-import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -17,17 +16,18 @@ from fastapi.security.utils import get_authorization_scheme_param
 from app.auth import repository, tokens
 from app.auth.limits import writes_policy
 from app.auth.roles import Caller, is_admin
-from app.config import Settings
+from app.auth.tokens import AccessClaims
 from app.db.reads import Reader
 from app.errors import Forbidden, Unauthorized
 from app.http import rate_limit
+from app.keys import Keyring, Keys
 
 REFUSED = "The access token is invalid or expired."
 REQUIRED = "An access token is required: `Authorization: Bearer <token>`."
 
 
-def _user_id(request: Request) -> uuid.UUID | None:
-    """Whose bearer token the request carries: None without one, 401 with a bad one.
+def _token(request: Request) -> AccessClaims | None:
+    """The bearer token the request carries: None without one, 401 with a bad one.
 
     Read from the request rather than through `HTTPBearer`, settings and reader dependencies:
     every public read runs this, and FastAPI's solving of those sub-dependencies cost about
@@ -35,9 +35,9 @@ def _user_id(request: Request) -> uuid.UUID | None:
     scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
     if scheme.lower() != "bearer" or not token:
         return None
-    settings: Settings = request.app.state.settings
+    keys: Keys = request.app.state.keys
     try:
-        return tokens.decode_access_token(token, settings.secret_key).user_id
+        return tokens.decode_access_token(token, keys.tokens)
     except tokens.InvalidToken:
         raise Unauthorized(REFUSED) from None
 
@@ -45,9 +45,9 @@ def _user_id(request: Request) -> uuid.UUID | None:
 async def get_viewer(request: Request) -> Caller | None:
     """The caller, if the request carries a token. The account is loaded on every request, so
     a deactivated one is refused from its next request on."""
-    if (user_id := _user_id(request)) is None:
+    if (token := _token(request)) is None:
         return None
-    caller = await repository.get_caller(request.app.state.reader, user_id)
+    caller = await repository.get_caller(request.app.state.reader, token)
     if caller is None:
         raise Unauthorized(REFUSED)
     return caller
@@ -66,11 +66,12 @@ async def get_current_writer(request: Request) -> Caller:
     """`get_current_user` for writes: the same statement counts the write against the
     caller's budget (429 once spent), so a signed-in write costs one round trip before its
     transaction."""
-    if (user_id := _user_id(request)) is None:
+    if (token := _token(request)) is None:
         raise Unauthorized(REQUIRED)
     policy = writes_policy(request.app.state.settings)
+    bucket = policy.bucket(f"user:{token.user_id}")
     row = await repository.get_caller_counting(
-        request.app.state.reader, user_id, policy.bucket(f"user:{user_id}"), policy.window_seconds
+        request.app.state.reader, token, bucket, policy.window_seconds
     )
     if row is None:
         raise Unauthorized(REFUSED)
@@ -99,12 +100,12 @@ class PublicRead:
 
     viewer: Caller | None  # a token that is sent is checked even where nobody needs it
     reader: Reader
-    secret_key: str  # signs page cursors
+    cursor_keys: Keyring  # sign page cursors
 
 
 async def get_public_read(request: Request) -> PublicRead:
-    settings: Settings = request.app.state.settings
-    return PublicRead(await get_viewer(request), request.app.state.reader, settings.secret_key)
+    keys: Keys = request.app.state.keys
+    return PublicRead(await get_viewer(request), request.app.state.reader, keys.cursors)
 
 
 PublicReadDep = Annotated[PublicRead, Depends(get_public_read)]

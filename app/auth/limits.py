@@ -1,10 +1,22 @@
-"""The rate-limit policies of accounts and writes, and the dependencies that apply them."""
+"""The rate-limit policies of accounts and writes, and the dependencies that apply them.
+
+Guessing passwords is bounded per account, and the bound cannot be turned against the account's
+owner (OWASP's device cookies): every operation that verifies a password draws on one
+per-account budget, except a sign-in that presents a valid device token for the account (one
+this device received at an earlier sign-in), which draws on that device's own budget. An
+attacker without the user's device can spend the account's budget, never the device's.
+Every sign-in attempt also counts against its client address.
+"""
+
+import hashlib
 
 from fastapi import Depends, Request
 
 from app.config import Settings, SettingsDep
 from app.http import rate_limit
 from app.http.rate_limit import Policy
+
+TOO_MANY_GUESSES = "Too many password attempts."
 
 
 def writes_policy(settings: Settings) -> Policy:
@@ -22,11 +34,33 @@ async def limit_anonymous_writes(request: Request, settings: SettingsDep) -> Non
 AnonymousWriteLimit = Depends(limit_anonymous_writes)
 
 
-async def limit_login(request: Request, settings: SettingsDep, email: str) -> None:
-    """Per client address and per account, so neither spraying nor guessing scales."""
+def _guesses(settings: Settings, name: str) -> Policy:
+    return Policy(name, settings.login_attempts_per_account, settings.login_window_seconds)
+
+
+def _digest(account: str) -> str:
+    """A fixed-length bucket key for any account name, however long case folding made it."""
+    return hashlib.sha256(account.encode()).hexdigest()[:32]
+
+
+async def limit_password_guess(
+    request: Request, settings: Settings, account: str, device_id: str | None = None
+) -> None:
+    """Count one password check against the device's budget (a valid device token) or the
+    account's (everything else, password changes included)."""
+    if device_id is not None:
+        policy, subject = _guesses(settings, "guesses-device"), device_id
+    else:
+        policy, subject = _guesses(settings, "guesses-account"), _digest(account)
+    await rate_limit.enforce(request, policy, subject, TOO_MANY_GUESSES)
+
+
+async def limit_login(
+    request: Request, settings: Settings, account: str, device_id: str | None
+) -> None:
+    """Per client address (spraying many accounts) and per account or device (guessing one)."""
     window = settings.login_window_seconds
     by_address = Policy("login-address", settings.login_attempts_per_address, window)
-    by_account = Policy("login-account", settings.login_attempts_per_account, window)
-    message = "Too many login attempts."
-    await rate_limit.enforce(request, by_address, rate_limit.client_address(request), message)
-    await rate_limit.enforce(request, by_account, email.strip().lower(), message)
+    address = rate_limit.client_address(request)
+    await rate_limit.enforce(request, by_address, address, "Too many login attempts.")
+    await limit_password_guess(request, settings, account, device_id)

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.roles import Caller
+from app.auth.tokens import AccessClaims
 from app.db import rate_limits
 from app.db.models import RefreshToken, User
 from app.db.reads import Reader
@@ -22,7 +23,23 @@ _CALLER_COLUMNS = (
     _USERS.is_active,
     _USERS.created_at,
 )
-_IS_CALLER = (_USERS.id == bindparam("user_id")) & _USERS.is_active
+_TOKENS = RefreshToken.__table__.c
+# An access token is honoured while its account is active, its session generation is current
+# (password change and deactivation raise it) and its sign-in (refresh-token family) was not
+# revoked (logout, reuse detection): decided in the one statement that loads the caller.
+# The sign-in must exist for this user and none of its refresh tokens be revoked: NULL (no
+# such sign-in) and false (revoked) both refuse.
+_SIGN_IN_LIVE = (
+    select(func.bool_and(_TOKENS.revoked_at.is_(None)))
+    .where(_TOKENS.family_id == bindparam("session_id"), _TOKENS.user_id == _USERS.id)
+    .scalar_subquery()
+)
+_IS_CALLER = (
+    (_USERS.id == bindparam("user_id"))
+    & _USERS.is_active
+    & (_USERS.session_generation == bindparam("generation"))
+    & _SIGN_IN_LIVE
+)
 _CALLER = select(*_CALLER_COLUMNS).where(_IS_CALLER)
 # The caller and one hit on their write budget in a single round trip: the counter is a CTE,
 # which PostgreSQL runs whether or not the account exists.
@@ -34,21 +51,29 @@ _CALLER_COUNTING = (
 )
 
 
-async def get_caller(reader: Reader, user_id: uuid.UUID) -> Caller | None:
-    """The active account `user_id`, or None."""
-    rows = await reader.fetch(_CALLER, {"user_id": user_id})
+async def get_caller(reader: Reader, token: AccessClaims) -> Caller | None:
+    """The account an access token speaks for, if the token is still honoured; else None."""
+    rows = await reader.fetch(_CALLER, _token_params(token))
     caller: Caller | None = rows[0] if rows else None
     return caller
 
 
 async def get_caller_counting(
-    reader: Reader, user_id: uuid.UUID, bucket: str, window_seconds: int
+    reader: Reader, token: AccessClaims, bucket: str, window_seconds: int
 ) -> Any | None:
     """`get_caller`, counting a hit in `bucket` on the way: a row with the caller's columns,
     `hits` and `window_start` (app.db.rate_limits), or None."""
-    params = {"user_id": user_id, "bucket": bucket, "window_seconds": window_seconds}
+    params = {**_token_params(token), "bucket": bucket, "window_seconds": window_seconds}
     rows = await reader.fetch(_CALLER_COUNTING, params)
     return rows[0] if rows else None
+
+
+def _token_params(token: AccessClaims) -> dict[str, Any]:
+    return {
+        "user_id": token.user_id,
+        "generation": token.generation,
+        "session_id": token.session_id,
+    }
 
 
 async def get_account(session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -105,9 +130,17 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID, at: datetim
     )
 
 
-async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID, at: datetime) -> None:
+async def end_all_sessions(session: AsyncSession, user_id: uuid.UUID, at: datetime) -> None:
+    """Revoke the account's refresh tokens and move its session generation on, so its access
+    tokens are refused from the next request."""
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=at)
+    )
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(session_generation=User.session_generation + 1)
+        .execution_options(synchronize_session=False)
     )

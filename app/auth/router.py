@@ -1,12 +1,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
+from pydantic import MISSING
 
 from app.auth import service
 from app.auth.limits import AnonymousWriteLimit, limit_login
 from app.config import SettingsDep
 from app.contract import RefreshRequest, TokenPair, TokenRequest, User, UserCreate
 from app.db.session import SessionDep
+from app.keys import KeysDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -32,20 +34,28 @@ async def issue_token(
     form: Annotated[TokenRequest, Form()],
     session: SessionDep,
     settings: SettingsDep,
+    keys: KeysDep,
     request: Request,
     response: Response,
 ) -> TokenPair:
-    await limit_login(request, settings, form.username)
+    account = service.account_name(form.username)
+    presented = form.device_token if form.device_token is not MISSING else None
+    device_id = service.recognised_device(keys, account, presented)
+    await limit_login(request, settings, account, device_id)
     response.headers.update(NO_STORE)
-    return await service.login(session, settings, form.username, form.password)
+    return await service.login(session, settings, keys, account, form.password, device_id)
 
 
 @router.post("/refresh", response_model=TokenPair)
 async def refresh_token(
-    body: RefreshRequest, session: SessionDep, settings: SettingsDep, response: Response
+    body: RefreshRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    keys: KeysDep,
+    response: Response,
 ) -> TokenPair:
     response.headers.update(NO_STORE)
-    return await service.refresh(session, settings, body.refresh_token)
+    return await service.refresh(session, settings, keys, body.refresh_token)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

@@ -34,7 +34,7 @@ async def list_comments(
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
-    page = PageRequest(limit, cursor, False, f"comments|{post_id}", read.secret_key)
+    page = PageRequest(limit, cursor, False, f"comments|{post_id}", read.cursor_keys)
     found = await service.list_visible(read.reader, read.viewer, post_id, page)
     items = [to_contract(row, row.author_name) for row in found.items]
     return json_response(CommentPage(items=items, next_cursor=found.next_cursor))

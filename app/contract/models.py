@@ -155,6 +155,18 @@ class TokenRequest(ContractModel):
     """
     Ignored; Inkwell has no scopes.
     """
+    device_token: Annotated[
+        str | MISSING,
+        Field(max_length=129, pattern='^([A-Za-z0-9_-]{1,64}\\.[A-Za-z0-9_-]{1,64})?$'),
+    ] = MISSING
+    """
+    The device token this browser received at an earlier sign-in, if any (OWASP device
+    cookies): attempts that carry a valid one for the account have their own guessing
+    budget, so an attacker elsewhere cannot lock the user out of this device. A
+    `DeviceToken`, or empty: a form field sent without a value is treated as omitted
+    (RFC 6749, section 3.1).
+
+    """
 
 
 class RefreshRequest(ContractModel):
@@ -166,20 +178,6 @@ class RefreshRequest(ContractModel):
         extra='forbid',
     )
     refresh_token: Annotated[str, Field(max_length=200, min_length=1)]
-
-
-class TokenPair(ContractModel):
-    """
-    An access token (JWT) and the refresh token that renews it.
-    """
-
-    access_token: Annotated[str, Field(max_length=2000)]
-    refresh_token: Annotated[str, Field(max_length=200)]
-    token_type: Literal['bearer']
-    expires_in: Annotated[int, Field(ge=1, le=86400)]
-    """
-    Seconds until the access token expires.
-    """
 
 
 class UserAdminUpdate(ContractModel):
@@ -302,12 +300,56 @@ class PostUpdate(ContractModel):
     """
 
 
-class PostPage(ContractModel):
+class PostSummary(ContractModel):
     """
-    One page of posts.
+    A post as lists show it: every field of `Post` in the same order, except that `body` is
+    replaced by its `excerpt`, which bounds a list item whatever the body's length. The full
+    post (and its `ETag`) is `getPost`'s answer.
+
     """
 
-    items: Annotated[list[Post], Field(max_length=100)]
+    id: UUID
+    slug: Annotated[str, Field(max_length=120, pattern='^[a-z0-9]+(-[a-z0-9]+)*$')]
+    """
+    URL-friendly and unique; derived from the first title.
+    """
+    title: Annotated[str, Field(max_length=200, min_length=1)]
+    """
+    The post's title; the slug is derived from it.
+    """
+    excerpt: Annotated[str, Field(max_length=281)]
+    """
+    The start of the post's body, as stored (Markdown, not rendered). A body of at most
+    280 characters is its own excerpt, unchanged. A longer body is cut after its 280th
+    character and `…` (U+2026) is appended, so an excerpt has at most 281 characters and
+    was cut exactly when it has 281. The cut counts characters only: it does not look for a
+    word boundary and may fall inside a word, a Markdown construct or a grapheme cluster (an
+    emoji sequence, a letter with a combining accent). Characters are Unicode code points,
+    as `maxLength` counts them (in JavaScript, `[...excerpt].length`: `length` counts UTF-16
+    units, two for an emoji).
+
+    """
+    tags: Annotated[list[Tag], Field(max_length=10)]
+    """
+    0 to 10 distinct tags.
+    """
+    status: PostStatus
+    author: AuthorSummary
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    published_at: AwareDatetime | None
+    """
+    When the post was (last) published; `null` for a draft.
+    """
+    comment_count: Annotated[int, Field(ge=0, le=2147483647)]
+
+
+class PostPage(ContractModel):
+    """
+    One page of posts, as summaries (`PostSummary`).
+    """
+
+    items: Annotated[list[PostSummary], Field(max_length=100)]
     next_cursor: Annotated[str | None, Field(max_length=512)]
     """
     Pass as `cursor` for the next page; `null` on the last page.
@@ -360,6 +402,28 @@ class Problem(ContractModel):
     errors: Annotated[list[FieldError] | MISSING, Field(max_length=100)] = MISSING
     """
     One entry per invalid field (422 only).
+    """
+
+
+class TokenPair(ContractModel):
+    """
+    An access token (JWT) and the refresh token that renews it.
+    """
+
+    access_token: Annotated[str, Field(max_length=2000)]
+    refresh_token: Annotated[str, Field(max_length=200)]
+    token_type: Literal['bearer']
+    expires_in: Annotated[int, Field(ge=1, le=86400)]
+    """
+    Seconds until the access token expires.
+    """
+    device_token: Annotated[
+        str | MISSING, Field(max_length=129, pattern='^[A-Za-z0-9_-]{1,64}\\.[A-Za-z0-9_-]{1,64}$')
+    ] = MISSING
+    """
+    Present on sign-in (POST /auth/token), absent on refresh: keep it and send it with
+    later sign-ins from this device.
+
     """
 
 

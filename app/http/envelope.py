@@ -1,14 +1,15 @@
-"""What every HTTP exchange gets, in one ASGI layer: a request id, CORS, the body size limit,
-the headers every response carries (security, deprecation, rate limits), a problem+json 500
-for an exception nothing else answered, and one access-log line.
+"""What every HTTP exchange gets, in one ASGI layer: a request id, CORS, the request target and
+body size limits, the headers every response carries (security, caching, deprecation, rate
+limits), a problem+json 500 for an exception nothing else answered, and one access-log line.
 
 One layer for all of them: each ASGI layer costs tens of microseconds per request here (its
 frames, its `send` wrapper, its header edits), and these run on every request; as five layers
 they cost a public read about 10 % of its throughput (`nox -s bench`). The rules themselves
-live in request_id, cors, body_limit, security_headers, deprecation, responses and access_log.
+live in request_id, cors, uri_limit, body_limit, security_headers, docs_policy, deprecation,
+responses and access_log.
 
-Every answer, including a refused preflight, a 413 and a 500, leaves through the same `send`,
-so a browser can read each of them (CORS) and quote its request id.
+Every answer, including a refused preflight, a 413, a 414 and a 500, leaves through the same
+`send`, so a browser can read each of them (CORS) and quote its request id.
 """
 
 import time
@@ -23,10 +24,12 @@ from app.http.access_log import log_request
 from app.http.body_limit import declared_length, limited, too_large
 from app.http.cors import Cors
 from app.http.deprecation import Deprecations
+from app.http.docs_policy import DOCS_PAGES, with_docs_policy
 from app.http.problems import problem_response, report_unexpected, unexpected_error
 from app.http.request_id import HEADER, assign_request_id
 from app.http.responses import extra_headers
 from app.http.security_headers import security_headers
+from app.http.uri_limit import TOO_LONG, target_too_long
 
 _REQUEST_ID = HEADER.lower().encode()
 # What browser apps may send and read cross-origin.
@@ -84,7 +87,7 @@ class EnvelopeMiddleware:
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
                 # A header the response set itself wins over a default.
-                defaults = [h for h in security_headers(scope["path"]) if h[0] not in present]
+                defaults = [h for h in security_headers(scope) if h[0] not in present]
                 message["headers"] = [*headers, *defaults, *added, *extra_headers(scope)]
             await send(message)
 
@@ -93,7 +96,10 @@ class EnvelopeMiddleware:
             if answer is not None:
                 await answer(scope, receive, send_enveloped)
             else:
-                await self.app(scope, limited(receive, self._max_body), send_enveloped)
+                send_app: Send = send_enveloped
+                if scope["path"] in DOCS_PAGES:
+                    send_app = with_docs_policy(send_enveloped)
+                await self.app(scope, limited(receive, self._max_body), send_app)
         except Exception as error:
             if status is not None:  # too late to answer: the server cuts the response short
                 report_unexpected(scope)
@@ -103,8 +109,11 @@ class EnvelopeMiddleware:
             log_request(scope, status or 500, started)
 
     def _early_answer(self, scope: Scope) -> ASGIApp | None:
-        """413 before reading a byte of a body declared too large; the connection then closes,
-        as the body stays unread."""
+        """414 for a request target over the bound, before any route sees it; 413 before
+        reading a byte of a body declared too large (the connection then closes, as the body
+        stays unread)."""
+        if target_too_long(scope):
+            return problem_response(Request(scope), 414, TOO_LONG)
         declared = declared_length(scope)
         if declared is None or declared <= self._max_body:
             return None

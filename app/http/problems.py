@@ -10,7 +10,6 @@ import logging
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -18,18 +17,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 from starlette.types import Scope
 
 from app.contract import FieldError, Problem
 from app.db.faults import Fault, classify
 from app.errors import AppError, Conflict, ServiceUnavailable
+from app.http.echo import MAX_DETAIL, MAX_LOCATION, MAX_MESSAGE, echoed, instance
 from app.http.request_id import current_request_id
 from app.http.routes import allowed_methods
 
 logger = logging.getLogger("app.errors")
 
 PROBLEM_JSON = "application/problem+json"
-URI_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 # The exception types a database fault surfaces as, on any path; `classify` sorts them out.
 DATABASE_ERRORS: tuple[type[Exception], ...] = (
     SQLAlchemyError,
@@ -40,6 +40,14 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (
     TimeoutError,
 )
 CONCURRENT_CHANGE = "The request conflicts with a concurrent change; retry it."
+UNEXPECTED = "An unexpected error occurred; quote the request id."
+# The last resort, built once: sent when even the 500 problem cannot be built. The request id
+# still reaches the client in the X-Request-ID header.
+_FALLBACK_500 = (
+    Problem(type="about:blank", title="Internal Server Error", status=500, detail=UNEXPECTED)
+    .model_dump_json()
+    .encode()
+)
 
 
 def problem_response(
@@ -55,12 +63,13 @@ def problem_response(
         type="about:blank",
         title=HTTPStatus(status).phrase,
         status=status,
-        # Percent-encoded, as the client sent it: the decoded path may not be a URI reference.
-        instance=quote(request.url.path, safe=URI_PATH_SAFE),
+        # The scope's path, not `request.url`: that one is parsed with the Host header, which
+        # the client chose too.
+        instance=instance(request.scope["path"]),
         request_id=request_id,
     )
     if detail:
-        problem.detail = detail
+        problem.detail = echoed(detail, MAX_DETAIL)
     if errors:
         problem.errors = list(errors)
     return JSONResponse(
@@ -76,8 +85,12 @@ def _location(loc: Sequence[int | str]) -> str:
 
 
 def _field_errors(exc: RequestValidationError) -> list[FieldError]:
+    # Locations name what the client sent (a JSON property name may hold a NUL): echoed safely.
     return [
-        FieldError(location=_location(error["loc"])[:500], message=str(error["msg"])[:1000])
+        FieldError(
+            location=echoed(_location(error["loc"]), MAX_LOCATION),
+            message=echoed(str(error["msg"]), MAX_MESSAGE),
+        )
         for error in exc.errors()[:100]
     ]
 
@@ -101,7 +114,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     answer = fault_error(exc)
     if answer is None:
         raise exc  # a bug: the envelope logs it and answers a plain 500 problem
-    logger.warning("database fault: %r", exc, extra={"fields": {"path": request.url.path}})
+    logger.warning("database fault: %r", exc, extra={"fields": {"path": request.scope["path"]}})
     return await _app_error(request, answer)
 
 
@@ -118,23 +131,32 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, Any] = dict(exc.headers or {})
     detail = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None
     if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
-        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope["path"]))
         detail = f"{request.method} is not allowed here."
     elif exc.status_code == HTTPStatus.NOT_FOUND and detail is None:
         detail = "No such resource."
     return problem_response(request, exc.status_code, detail, headers=headers)
 
 
-def unexpected_error(scope: Scope, exc: BaseException) -> JSONResponse:
+def unexpected_error(scope: Scope, exc: BaseException) -> Response:
     """The answer to an exception no handler took: a database fault raised outside the
     handlers' reach (a dependency's teardown) is still a 503; anything else is a 500 problem
-    without internals, its traceback logged under the request id the problem names."""
+    without internals, its traceback logged under the request id the problem names.
+
+    It cannot fail: if building the answer raises, the answer is a fixed 500 problem."""
+    try:
+        return _unexpected_error(scope, exc)
+    except Exception:
+        report_unexpected(scope)
+        return Response(_FALLBACK_500, status_code=500, media_type=PROBLEM_JSON)
+
+
+def _unexpected_error(scope: Scope, exc: BaseException) -> Response:
     request = Request(scope)
     if (answer := fault_error(exc)) is not None:
         return problem_response(request, answer.status, answer.detail, headers=answer.headers)
     report_unexpected(scope)
-    detail = "An unexpected error occurred; quote the request id."
-    return problem_response(request, 500, detail)
+    return problem_response(request, 500, UNEXPECTED)
 
 
 def report_unexpected(scope: Scope) -> None:

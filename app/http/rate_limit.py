@@ -61,5 +61,6 @@ async def enforce(request: Request, policy: Policy, subject: str, message: str) 
 
 
 def client_address(request: Request) -> str:
-    # The socket peer: behind a proxy, run uvicorn with --proxy-headers and trusted IPs.
+    # The socket peer, or, when it is a proxy named in FORWARDED_ALLOW_IPS, the client that
+    # proxy reports in X-Forwarded-For (uvicorn's proxy headers, as `python -m app` sets them).
     return request.client.host if request.client else "unknown"

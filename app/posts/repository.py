@@ -1,11 +1,14 @@
-"""Every SQL statement about posts, and the one rendering of a post.
+"""Every SQL statement about posts, and the renderings of a post.
 
-A post reaches clients only as the JSON document PostgreSQL renders (`document_sql`): lists,
-the single read, and the answers of writes (which return it from the same statement that
-writes). One rendering means one place where a contract field can be forgotten, and
-tests/test_post_representation.py holds its field set to the contract's `Post`. PostgreSQL
-renders it because decoding eleven columns per row and encoding them again in Python cost more
-than the rest of a list request; one JSON text per row is cheap to pass through.
+A post reaches clients only as JSON that PostgreSQL renders from one table of fields
+(`document_fields`): the whole post (`document_sql`, the contract's `Post`) for the single read
+and the answers of writes (which return it from the same statement that writes), and its
+summary (`summary_sql`, the contract's `PostSummary`: the same fields with the body replaced by
+a bounded excerpt) for lists, so that no page grows with the bodies on it. One field table means
+one place where a contract field can be forgotten, and tests/test_post_representation.py holds
+both renderings to their contract models. PostgreSQL renders them because decoding eleven
+columns per row and encoding them again in Python cost more than the rest of a list request;
+one JSON text per row is cheap to pass through.
 """
 
 import uuid
@@ -66,15 +69,53 @@ def document_fields(posts: str = "posts", users: str = "users") -> dict[str, str
     }
 
 
+# The contract's `PostExcerpt`: a body longer than this many characters is cut to them and
+# ends with the ellipsis.
+EXCERPT_LENGTH = 280
+ELLIPSIS = "\u2026"
+
+
+def _sql_excerpt(body: str) -> str:
+    """`body`'s excerpt. left() and char_length() count characters (code points, in the UTF8
+    database) as the contract does, and only a prefix of the body is read: PostgreSQL slices a
+    stored value for left(), so a long body is not read whole to list it."""
+    head = f"left({body}, {EXCERPT_LENGTH + 1})"
+    cut = f"left({body}, {EXCERPT_LENGTH}) || '{ELLIPSIS}'"
+    return f"(CASE WHEN char_length({head}) > {EXCERPT_LENGTH} THEN {cut} ELSE {head} END)"
+
+
+def summary_fields(posts: str = "posts", users: str = "users") -> dict[str, str]:
+    """The contract's `PostSummary` fields, in its order: the post's fields, with `body`
+    replaced in its place by `excerpt`."""
+    summary = {}
+    for name, sql in document_fields(posts, users).items():
+        if name == "body":
+            name, sql = "excerpt", _sql_excerpt(sql)
+        summary[name] = sql
+    return summary
+
+
+def _json_sql(fields: dict[str, str]) -> str:
+    """Named SQL fields as JSON text: row_to_json writes compact JSON with the keys in select
+    order, escaping as orjson and pydantic do (timestamps are formatted to match)."""
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in fields.items())
+    return f"(SELECT row_to_json(d)::text FROM (SELECT {columns}) AS d)"
+
+
 def document_sql(posts: str = "posts", users: str = "users") -> str:
-    """A post as JSON text: row_to_json writes compact JSON with the keys in select order,
-    escaping as orjson and pydantic do (timestamps are formatted to match)."""
-    fields = ", ".join(f"{sql} AS {name}" for name, sql in document_fields(posts, users).items())
-    return f"(SELECT row_to_json(d)::text FROM (SELECT {fields}) AS d)"
+    """A post as JSON text (the contract's `Post`)."""
+    return _json_sql(document_fields(posts, users))
+
+
+def summary_sql(posts: str = "posts", users: str = "users") -> str:
+    """A post's summary as JSON text (the contract's `PostSummary`), for lists."""
+    return _json_sql(summary_fields(posts, users))
 
 
 _POSTS, _USERS = Post.__table__.c, User.__table__.c
 _DOCUMENT: Label[str] = literal_column(document_sql()).label("document")
+# Lists read their rows' JSON as `document` too: a summary document.
+_SUMMARY: Label[str] = literal_column(summary_sql()).label("document")
 _WITH_AUTHOR = (Post.__table__, User.__table__, _USERS.id == _POSTS.author_id)
 # What the rules need beside the document: whose post it is and whether it is published.
 _STATE_AND_DOCUMENT = select(_POSTS.id, _POSTS.author_id, _POSTS.status, _DOCUMENT).join_from(
@@ -82,10 +123,10 @@ _STATE_AND_DOCUMENT = select(_POSTS.id, _POSTS.author_id, _POSTS.status, _DOCUME
 )
 _ONE = _STATE_AND_DOCUMENT.where(_POSTS.id == bindparam("post_id"))
 _ONE_LOCKED = _ONE.with_for_update(of=Post.__table__)
-# Lists select the document and nothing else: the one sort key a cursor needs is read back
-# from its row's document (`_document_key`). Selecting the key columns beside it cost 30-50 µs
-# per page to decode, for 21 rows of which one is used.
-_DOCUMENTS: Select[str] = select(_DOCUMENT).join_from(*_WITH_AUTHOR)
+# Lists select the summary and nothing else: the one sort key a cursor needs is read back
+# from its row's summary (`_document_key`), which keeps every time and the id. Selecting the
+# key columns beside it cost 30-50 µs per page to decode, for 21 rows of which one is used.
+_SUMMARIES: Select[str] = select(_SUMMARY).join_from(*_WITH_AUTHOR)
 # Literal predicates, not bound parameters: only then can PostgreSQL prove that the partial
 # indexes on published posts apply (prepared statements use generic plans).
 _STATUS = {("published",): PUBLISHED, ("draft",): text("status = 'draft'")}
@@ -121,40 +162,68 @@ async def get_locked(session: AsyncSession, post_id: uuid.UUID) -> PostRow | Non
     return (await session.execute(_ONE_LOCKED, {"post_id": post_id})).one_or_none()
 
 
-async def insert_unless_slug_taken(session: AsyncSession, post: NewPost) -> PostRow | None:
-    """Insert the post and read it back, in one statement; None when the slug is taken
-    (before, or by a concurrent insert that won)."""
+def _insert_statement() -> Select[*tuple[Any, ...]]:
+    """INSERT ... ON CONFLICT (slug) DO NOTHING, reading the new post back as a `PostRow`.
+    Built once, values bound per call: building a CTE's column collections cost more CPU per
+    create than the rest of the request."""
     created = (
         insert(Post)
-        .values(id=uuid.uuid4(), **asdict(post))
+        .values({name: _bound(name) for name in ("id", *NewPost.__slots__)})
         .on_conflict_do_nothing(index_elements=[_POSTS.slug])
         .returning(*(column for column in _POSTS if column.key != "search"))
         .cte("created")
     )
     users = User.__table__.alias("author")
     document: Label[str] = literal_column(document_sql("created", "author")).label("document")
-    statement = select(created.c.id, created.c.author_id, created.c.status, document).join_from(
+    return select(created.c.id, created.c.author_id, created.c.status, document).join_from(
         created, users, users.c.id == created.c.author_id
     )
-    return (await session.execute(statement)).one_or_none()
+
+
+def _bound(column: str) -> Any:
+    return bindparam(column, type_=_POSTS[column].type)
+
+
+_INSERT = _insert_statement()
+
+
+async def insert_unless_slug_taken(session: AsyncSession, post: NewPost) -> PostRow | None:
+    """Insert the post and read it back, in one statement; None when the slug is taken
+    (before, or by a concurrent insert that won)."""
+    params = {"id": uuid.uuid4(), **asdict(post)}
+    return (await session.execute(_INSERT, params)).one_or_none()
+
+
+@lru_cache(maxsize=32)
+def _change_statement(names: tuple[str, ...], publishing: bool | None) -> Any:
+    """UPDATE of the named columns (and `updated_at`; `published_at` when the status changes)
+    returning the new document; one statement object per shape, values bound per call."""
+    values: dict[str, Any] = {name: _bound(name) for name in names}
+    if publishing is not None:
+        values["published_at"] = func.now() if publishing else None
+    return (
+        update(Post)
+        .where(_POSTS.id == bindparam("post_id"), _USERS.id == _POSTS.author_id)
+        .values(**values, updated_at=func.now())
+        .returning(_DOCUMENT)
+    )
 
 
 async def change(session: AsyncSession, post_id: uuid.UUID, values: dict[str, Any]) -> str:
     """Set `values` (and `updated_at`) on the post; its new document, in one statement."""
-    statement = (
-        update(Post)
-        .where(_POSTS.id == post_id, _USERS.id == _POSTS.author_id)
-        .values(**values, updated_at=func.now())
-        .returning(_DOCUMENT)
-    )
-    document: str = (await session.execute(statement)).scalar_one()
-    return document
+    statement = _change_statement(tuple(sorted(values)), None)
+    return await _changed(session, statement, {**values, "post_id": post_id})
 
 
 async def set_status(session: AsyncSession, post_id: uuid.UUID, status: str) -> str:
     """Publish (stamped with the transaction's time) or unpublish; the new document."""
-    published_at = func.now() if status == "published" else None
-    return await change(session, post_id, {"status": status, "published_at": published_at})
+    statement = _change_statement(("status",), status == "published")
+    return await _changed(session, statement, {"status": status, "post_id": post_id})
+
+
+async def _changed(session: AsyncSession, statement: Any, params: dict[str, Any]) -> str:
+    document: str = (await session.execute(statement, params)).scalar_one()
+    return document
 
 
 async def remove(session: AsyncSession, post_id: uuid.UUID) -> None:
@@ -171,7 +240,7 @@ def _list_statement(
     statuses: tuple[str, ...], by_author: bool, by_tag: bool, by_query: bool
 ) -> Select[*tuple[Any, ...]]:
     # Both statuses are every post: no predicate.
-    statement = _DOCUMENTS.where(_STATUS[statuses]) if statuses in _STATUS else _DOCUMENTS
+    statement = _SUMMARIES.where(_STATUS[statuses]) if statuses in _STATUS else _SUMMARIES
     if by_author:
         statement = statement.where(_POSTS.author_id == bindparam("author_id"))
     if by_tag:
@@ -183,7 +252,8 @@ def _list_statement(
 
 
 async def list_page(reader: Reader, filters: PostFilters, page: PageRequest) -> Page[Any]:
-    """One page of posts as JSON documents (`document`), in one query."""
+    """One page of posts as summary documents (`document`, a `PostSummary`), in one query.
+    `query` searches the whole title and body, not the excerpt."""
     statement = _list_statement(
         filters.statuses,
         filters.author_id is not None,
@@ -197,6 +267,6 @@ async def list_page(reader: Reader, filters: PostFilters, page: PageRequest) -> 
 
 
 def _document_key(time_field: str, row: Any) -> tuple[datetime, uuid.UUID]:
-    """A listed post's sort key (time, id), read from its document."""
+    """A listed post's sort key (time, id), read from its summary document."""
     document = orjson.loads(row.document)
     return datetime.fromisoformat(document[time_field]), uuid.UUID(document["id"])

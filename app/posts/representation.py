@@ -1,5 +1,5 @@
 """Posts as answers: a post's document (rendered by PostgreSQL, app.posts.repository) with its
-strong ETag, and pages assembled from documents without parsing them again."""
+strong ETag, and pages assembled from summary documents without parsing them again."""
 
 from collections.abc import Iterable
 
@@ -9,7 +9,7 @@ from app.http.etag import etag_of
 
 
 def page_body(documents: Iterable[str], next_cursor: str | None) -> bytes:
-    """A `PostPage` from post documents."""
+    """A `PostPage` from summary documents (`PostSummary`)."""
     items = ",".join(documents).encode()
     return b'{"items":[' + items + b'],"next_cursor":' + orjson.dumps(next_cursor) + b"}"
 

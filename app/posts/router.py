@@ -58,7 +58,7 @@ async def list_posts(request: Request, query: PostListQuery) -> Response:
     read = await get_public_read(request)
     filters = PostFilters(author_id=query.author_id, tag=query.tag, query=query.q)
     scope = f"posts|{query.sort}|{query.author_id}|{query.tag}|{query.q}"
-    page = PageRequest(query.limit, query.cursor, query.sort == "newest", scope, read.secret_key)
+    page = PageRequest(query.limit, query.cursor, query.sort == "newest", scope, read.cursor_keys)
     found = await service.list_published(read.reader, filters, page)
     return json_response(page_body((row.document for row in found.items), found.next_cursor))
 
@@ -68,7 +68,7 @@ async def list_user_posts(request: Request, query: UserPostListQuery) -> Respons
     read = await get_public_read(request)
     user_id: uuid.UUID = request.path_params["user_id"]
     scope = f"user-posts|{user_id}|{query.status}|{query.sort}"
-    page = PageRequest(query.limit, query.cursor, query.sort == "newest", scope, read.secret_key)
+    page = PageRequest(query.limit, query.cursor, query.sort == "newest", scope, read.cursor_keys)
     found = await service.list_for_user(read.reader, read.viewer, user_id, query.status, page)
     return json_response(page_body((row.document for row in found.items), found.next_cursor))
 

@@ -1,10 +1,12 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from starlette.responses import Response
 
 from app.auth.dependencies import AdminUser, CurrentUser
+from app.auth.limits import limit_password_guess
+from app.auth.service import account_name
 from app.config import SettingsDep
 from app.contract import PasswordChange, ProfileUpdate, Role, User, UserAdminUpdate, UserPage
 from app.db.pagination import PageRequest
@@ -12,6 +14,7 @@ from app.db.reads import ReaderDep
 from app.db.session import SessionDep
 from app.http.pagination import CursorQuery, LimitQuery, SortQuery
 from app.http.responses import json_response
+from app.keys import KeysDep
 from app.users import service
 from app.users.repository import UserFilters
 from app.validation import NoNul
@@ -27,7 +30,7 @@ def _user(user: object) -> User:
 async def list_users(
     admin: AdminUser,
     reader: ReaderDep,
-    settings: SettingsDep,
+    keys: KeysDep,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
     role: Role | None = None,
@@ -37,7 +40,7 @@ async def list_users(
 ) -> Response:
     filters = UserFilters(role=role.value if role else None, is_active=is_active, query=q)
     scope = f"users|{sort}|{filters.role}|{is_active}|{q}"
-    page = PageRequest(limit, cursor, sort == "newest", scope, settings.secret_key)
+    page = PageRequest(limit, cursor, sort == "newest", scope, keys.cursors)
     found = await service.list_users(reader, filters, page)
     items = [_user(user) for user in found.items]
     return json_response(UserPage(items=items, next_cursor=found.next_cursor))
@@ -54,7 +57,15 @@ async def update_current_user(body: ProfileUpdate, user: CurrentUser, session: S
 
 
 @router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-async def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
+async def change_password(
+    body: PasswordChange,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+) -> None:
+    # Checking the current password is a guess like a sign-in: the account's budget pays.
+    await limit_password_guess(request, settings, account_name(user.email))
     await service.change_password(session, user, body)
 
 

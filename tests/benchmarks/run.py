@@ -1,7 +1,9 @@
-"""`nox -s bench`: requests per second and latency of the read paths, beside their ceiling.
+"""`nox -s bench`: requests per second and latency of the main paths, beside their ceiling.
 
-Seeds 100,000 published posts, then drives each endpoint with wrk (one uvicorn worker each,
-same machine, same run) and prints each figure as a ratio to the in-memory ceiling.
+Seeds 100,000 published posts, registers signed-in callers through the API, then drives each
+endpoint with wrk (one uvicorn worker each, same machine, same run) and prints each figure as a
+ratio to an in-memory FastAPI app of the same shape (tests/benchmarks/ceiling.py), with the
+statements each request sent to PostgreSQL (tests/benchmarks/statements.py).
 
 A shared 2-core machine drifts by ±20 % from minute to minute, so the endpoints and their
 ceilings are measured in interleaved rounds and each figure is the round with the median
@@ -9,15 +11,19 @@ throughput: a drift then moves a figure and its ceiling together.
 """
 
 import asyncio
+import hashlib
+import itertools
 import json
 import os
 import re
-import shutil
+import secrets
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +32,10 @@ import asyncpg
 
 from app.db.reads import asyncpg_dsn
 from contracts_tests.live_server import free_port, live_server, wait_ready
+from tests.benchmarks import accounts, statements, wrk
+from tests.benchmarks.loads import UNIQUE, Load, send_json
+from tests.benchmarks.statements import Probe, StatementCounter, Unavailable
+from tests.benchmarks.wrk import Result
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -33,19 +43,61 @@ DURATION = os.environ.get("INKWELL_BENCH_SECONDS", "4")
 ROUNDS = int(os.environ.get("INKWELL_BENCH_ROUNDS", "5"))
 CONNECTIONS = os.environ.get("INKWELL_BENCH_CONNECTIONS", "32")
 WARM_UP = "3"
+CALLERS = 64  # signed-in users the token and write rows rotate through
+# Thousands of writes a second from 64 users would be nearly all 429 at the default 60 writes
+# per minute per user; the limiter still counts every write, it just never refuses.
+SERVER_ENV = {
+    "WRITES_PER_MINUTE": "100000000",
+    "LOGIN_ATTEMPTS_PER_ADDRESS": "100000",  # every caller logs in from 127.0.0.1
+    "ACCESS_TOKEN_MINUTES": "120",  # the tokens outlive the run
+}
+POST_BODY = json.dumps(
+    {
+        "title": f"Benchmark post {UNIQUE}",
+        "body": "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 8,
+        "tags": ["bench"],
+    }
+)
+COMMENT_BODY = json.dumps({"body": "A benchmark comment, about as long as most of them are."})
+
+FIRST, DEEP, ONE = (
+    "GET /posts (first page)",
+    "GET /posts (10,000 rows deep)",
+    "GET /posts/{post_id}",
+)
+CREATE_POST, COMMENT, ME, SIGNED_IN = (
+    "POST /posts",
+    "POST /posts/{post_id}/comments",
+    "GET /users/me",
+    "GET /posts (first page, token)",
+)
+ENDPOINTS = (FIRST, DEEP, ONE, CREATE_POST, COMMENT, ME, SIGNED_IN)
+# Each endpoint is quoted against the ceiling of its shape; the deep page against the first's.
+CEILING_OF = {name: name for name in ENDPOINTS} | {DEEP: FIRST}
+TARGETS = {FIRST: 0.40, ONE: 0.50, CREATE_POST: 0.25, ME: 0.50, SIGNED_IN: 0.40}
+DEEP_TARGET = 0.90  # of the first page's throughput
 
 
 @dataclass(frozen=True)
-class Result:
-    rps: float
-    p50_ms: float
-    p99_ms: float
+class Summary:
+    median: Result  # the round with the median throughput
+    runs: list[Result]  # every run of the row, warm-up included
+
+    @property
+    def errors(self) -> int:
+        return sum(run.errors for run in self.runs)
+
+    def error_detail(self) -> str:
+        statuses = sum(run.status_errors for run in self.runs)
+        sockets = sum(run.socket_errors for run in self.runs)
+        requests = sum(run.requests for run in self.runs)
+        return f"{statuses} responses >= 400 and {sockets} socket errors in {requests} requests"
 
 
 def _get(url: str) -> dict[str, object]:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        body: dict[str, object] = json.loads(response.read())
-        return body
+    body = send_json(urllib.request.Request(url))
+    assert isinstance(body, dict)
+    return body
 
 
 async def _seed(database_url: str) -> None:
@@ -61,6 +113,11 @@ async def _seed(database_url: str) -> None:
         await connection.close()
 
 
+def _seeded_post_id(i: int) -> uuid.UUID:
+    """The id seed.sql gives post `i` (md5('post' || i)::uuid)."""
+    return uuid.UUID(hashlib.md5(f"post{i}".encode(), usedforsecurity=False).hexdigest())
+
+
 def _deep_cursor(base_url: str, depth: int) -> str:
     """The cursor that starts the page `depth` rows into the list, found by walking to it."""
     cursor = None
@@ -71,44 +128,54 @@ def _deep_cursor(base_url: str, depth: int) -> str:
     return cursor
 
 
-def _wrk(url: str, duration: str = DURATION) -> Result:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        sys.exit("wrk is missing: `apt-get install wrk` (nox -s bench installs it when root)")
-    command = [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", url]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in output:
-        sys.exit(f"wrk saw errors for {url}:\n{output}")
-
-    def latency(percentile: str) -> float:
-        value, unit = re.search(rf"{percentile}%\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    return Result(rps, latency("50"), latency("99"))
-
-
-def _measure(urls: dict[str, str]) -> dict[str, Result]:
-    """The median-throughput result of each URL over interleaved rounds, after a warm-up
-    (every pooled connection prepares its statements once)."""
-    for url in urls.values():
-        _wrk(url, duration=WARM_UP)
-    rounds: dict[str, list[Result]] = {name: [] for name in urls}
-    for _ in range(ROUNDS):
-        for name, url in urls.items():
-            rounds[name].append(_wrk(url))
+def _loads(base_url: str, callers: list[accounts.Caller], post_id: str) -> dict[str, Load]:
+    """What each endpoint row sends. Comments go to published posts from the middle of the
+    list, one per caller: each comment locks its post, and one post for all would measure
+    that lock alone."""
+    first = "/api/v1/posts"
+    tokens = [caller.token for caller in callers]
+    commented = [f"{first}/{_seeded_post_id(50_001 + i)}/comments" for i in range(len(tokens))]
     return {
-        name: sorted(runs, key=lambda r: r.rps)[len(runs) // 2] for name, runs in rounds.items()
+        FIRST: Load(((first, None),)),
+        DEEP: Load(((f"{first}?cursor={_deep_cursor(base_url, 10_000)}", None),)),
+        ONE: Load(((f"{first}/{post_id}", None),)),
+        CREATE_POST: Load(tuple((first, t) for t in tokens), "POST", POST_BODY),
+        COMMENT: Load(tuple(zip(commented, tokens, strict=True)), "POST", COMMENT_BODY),
+        ME: Load(tuple(("/api/v1/users/me", t) for t in tokens)),
+        SIGNED_IN: Load(tuple((first, t) for t in tokens)),
     }
 
 
+def _measure(schedule: list[tuple[str, str, Load]], run_ids: Iterator[str]) -> dict[str, Summary]:
+    """Each (label, base URL, load) over interleaved rounds, after a warm-up (every pooled
+    connection prepares its statements once): the median round, and errors over all runs."""
+    runs: dict[str, list[Result]] = {label: [] for label, _, _ in schedule}
+    # The first run of each label is its warm-up; every later one a timed round.
+    for rounds, seconds in ((1, WARM_UP), (ROUNDS, DURATION)):
+        for _ in range(rounds):
+            for label, base_url, load in schedule:
+                result = wrk.run(
+                    base_url, load, seconds=seconds, connections=CONNECTIONS, run_id=next(run_ids)
+                )
+                runs[label].append(result)
+    summaries = {}
+    for label, results in runs.items():
+        timed = sorted(results[1:], key=lambda r: r.rps)
+        summaries[label] = Summary(timed[len(timed) // 2], results)
+    return summaries
+
+
 @contextmanager
-def _ceiling(data: dict[str, object]) -> Iterator[str]:
+def _ceiling(data: Mapping[str, object], secret_key: str) -> Iterator[str]:
     with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
         json.dump(data, handle)
         handle.flush()
         port = free_port()
-        env = {**os.environ, "INKWELL_CEILING_DATA": handle.name}
+        env = {
+            **os.environ,
+            "INKWELL_CEILING_DATA": handle.name,
+            "INKWELL_CEILING_SECRET_KEY": secret_key,
+        }
         command = [
             sys.executable,
             "-m",
@@ -130,48 +197,142 @@ def _ceiling(data: dict[str, object]) -> Iterator[str]:
             process.wait(timeout=15)
 
 
-def _row(name: str, result: Result, ceiling: Result | None) -> str:
-    ratio = f"{result.rps / ceiling.rps:6.1%}" if ceiling else "     -"
-    ceiling_rps = f"{ceiling.rps:9.0f}" if ceiling else "        -"
-    return (
-        f"{name:<34} {result.rps:9.0f} {result.p50_ms:8.2f} {result.p99_ms:8.2f}"
-        f" {ceiling_rps} {ratio}"
-    )
+def _counter(database_url: str) -> StatementCounter | None:
+    try:
+        return StatementCounter(database_url)
+    except Unavailable as error:
+        print(f"Statements per request unavailable: {error}", flush=True)
+        return None
 
 
-FIRST, DEEP, ONE = (
-    "GET /posts (first page)",
-    "GET /posts (10,000 rows deep)",
-    "GET /posts/{post_id}",
+def _probe_all(
+    base_url: str, database_url: str, loads: dict[str, Load], run_ids: Iterator[str]
+) -> dict[str, Probe]:
+    counter = _counter(database_url)
+    try:
+        return {
+            name: statements.probe(counter, base_url, load, next(run_ids))
+            for name, load in loads.items()
+        }
+    finally:
+        if counter:
+            counter.close()
+
+
+def _schedule(loads: dict[str, Load], live: str, ceiling: str) -> list[tuple[str, str, Load]]:
+    """Every endpoint, each followed by its ceiling (if it has one of its own)."""
+    schedule = []
+    for name, load in loads.items():
+        schedule.append((name, live, load))
+        if CEILING_OF[name] == name:
+            schedule.append((f"ceiling {name}", ceiling, load))
+    return schedule
+
+
+def _bench() -> tuple[dict[str, Summary], dict[str, Probe]]:
+    secret_key = secrets.token_urlsafe(48)
+    run_ids = (f"{secrets.token_hex(3)}-{n}" for n in itertools.count())
+    server_env = {**SERVER_ENV, "SECRET_KEY": secret_key}
+    with statements.counting_server(), live_server(extra_env=server_env) as (base_url, db_url):
+        print("Seeding 100,000 posts ...", flush=True)
+        asyncio.run(_seed(db_url))
+        print(f"Registering {CALLERS} users through the API ...", flush=True)
+        callers = accounts.sign_up(base_url, CALLERS)
+        page = _get(f"{base_url}/api/v1/posts")
+        post_id = page["items"][0]["id"]  # type: ignore[index]
+        loads = _loads(base_url, callers, post_id)
+        print(
+            f"Counting statements on {statements.PROBES} sequential requests each ...", flush=True
+        )
+        probes = _probe_all(base_url, db_url, loads, run_ids)
+        data = {
+            "page": page,
+            "post": _get(f"{base_url}/api/v1/posts/{post_id}"),
+            "users": [caller.user for caller in callers],
+        }
+        with _ceiling(data, secret_key) as ceiling_url:
+            print(
+                f"Measuring with wrk: {CONNECTIONS} connections, {ROUNDS} interleaved rounds"
+                f" of {DURATION}s per endpoint and ceiling ...",
+                flush=True,
+            )
+            return _measure(_schedule(loads, base_url, ceiling_url), run_ids), probes
+
+
+HEADER = (
+    f"{'endpoint':<40} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>7} {'stmts/req':>9}"
+    f" {'ceiling':>7} {'ratio':>6}  target"
 )
 
 
+def _target(name: str, ratio: float) -> str:
+    if name not in TARGETS:
+        return "-"
+    target = TARGETS[name]
+    return f">= {target:.0%} {'met' if ratio >= target else 'MISSED'}"
+
+
+def _row(name: str, summary: Summary, probe: Probe | None, ceiling: Summary | None) -> str:
+    result = summary.median
+    statements = f"{probe.per_request:.2f}" if probe and probe.per_request is not None else "-"
+    line = (
+        f"{name:<40} {result.rps:7.0f} {result.p50_ms:7.2f} {result.p99_ms:7.2f}"
+        f" {summary.errors:7d} {statements:>9}"
+    )
+    if ceiling is None:
+        return line
+    ratio = result.rps / ceiling.median.rps
+    return f"{line} {ceiling.median.rps:7.0f} {ratio:6.1%}  {_target(name, ratio)}"
+
+
+def _short(query: str) -> str:
+    single_line = re.sub(r"\s+", " ", query).strip()
+    return single_line if len(single_line) <= 110 else single_line[:107] + "..."
+
+
+def _report(results: dict[str, Summary], probes: dict[str, Probe]) -> None:
+    print(f"\n{HEADER}")
+    for name in ENDPOINTS:
+        print(_row(name, results[name], probes[name], results[f"ceiling {CEILING_OF[name]}"]))
+    for name in ENDPOINTS:
+        if CEILING_OF[name] == name:
+            print(_row(f"ceiling {name}", results[f"ceiling {name}"], None, None))
+    deep = results[DEEP].median.rps / results[FIRST].median.rps
+    verdict = "met" if deep >= DEEP_TARGET else "MISSED"
+    print(f"\ndeep page / first page: {deep:.1%} (target >= {DEEP_TARGET:.0%} {verdict})")
+    print(
+        "errors: responses >= 400 and socket errors over all of a row's runs, warm-up included."
+        f"\nThe server ran with {', '.join(f'{k}={v}' for k, v in SERVER_ENV.items())};"
+        f" token and write rows rotate through {CALLERS} users, comments through {CALLERS} posts."
+    )
+    for label, summary in results.items():
+        if summary.errors:
+            print(f"  {label}: {summary.error_detail()}")
+    _report_statements(probes)
+
+
+def _report_statements(probes: dict[str, Probe]) -> None:
+    print(
+        f"\nstmts/req: pg_stat_statements calls in the benchmark's database over"
+        f" {statements.PROBES} sequential requests (after {statements.WARM_UP}), per request:"
+    )
+    for name, probe in probes.items():
+        answers = ", ".join(
+            f"{status} x{count}" for status, count in sorted(probe.statuses.items())
+        )
+        timing = f"{probe.latency_ms:.2f} ms a request"
+        if probe.database_ms is not None:
+            timing += f", {probe.database_ms:.2f} ms of it executing statements"
+        print(f"  {name}: answers {answers}; {timing}")
+        for query, per_request in probe.breakdown.items():
+            print(f"    {per_request:5.2f}  {_short(query)}")
+
+
 def main() -> None:
-    with live_server() as (base_url, database_url):
-        print("Seeding 100,000 posts ...", flush=True)
-        asyncio.run(_seed(database_url))
-        first = f"{base_url}/api/v1/posts"
-        page = _get(first)
-        post_id = page["items"][0]["id"]  # type: ignore[index]
-        one = f"{base_url}/api/v1/posts/{post_id}"
-        urls = {FIRST: first, DEEP: f"{first}?cursor={_deep_cursor(base_url, 10_000)}", ONE: one}
-        with _ceiling({"page": page, "post": _get(one)}) as ceiling_url:
-            urls[f"ceiling {FIRST}"] = f"{ceiling_url}/api/v1/posts"
-            urls[f"ceiling {ONE}"] = f"{ceiling_url}/api/v1/posts/{post_id}"
-            print(
-                f"Measuring with wrk: {CONNECTIONS} connections, {ROUNDS} interleaved rounds"
-                f" of {DURATION}s per endpoint ...",
-                flush=True,
-            )
-            results = _measure(urls)
-    ceilings = {FIRST: results[f"ceiling {FIRST}"], DEEP: results[f"ceiling {FIRST}"]}
-    ceilings[ONE] = results[f"ceiling {ONE}"]
-    print(f"\n{'endpoint':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ceiling':>9} ratio")
-    for name in (FIRST, DEEP, ONE):
-        print(_row(name, results[name], ceilings[name]))
-    for name in (FIRST, ONE):
-        print(_row(f"ceiling {name}", ceilings[name], None))
-    print(f"\ndeep page / first page: {results[DEEP].rps / results[FIRST].rps:.1%}")
+    started = time.monotonic()
+    results, probes = _bench()
+    _report(results, probes)
+    print(f"\nThe benchmark took {(time.monotonic() - started) / 60:.1f} minutes.")
 
 
 if __name__ == "__main__":

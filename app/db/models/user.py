@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import Boolean, CheckConstraint, Index, String, func, text
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, Timestamped
@@ -21,3 +21,6 @@ class User(Timestamped, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), server_default="user")
     is_active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # Raised when every session of the account must end (password change, deactivation):
+    # access tokens carry the generation they were issued in, and older ones are refused.
+    session_generation: Mapped[int] = mapped_column(Integer, server_default="0")

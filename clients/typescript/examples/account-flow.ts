@@ -5,9 +5,11 @@ import {
   createInkwellClient,
   createPost,
   getCurrentUser,
+  getPost,
   idempotencyKey,
   listUserPosts,
   type Post,
+  type PostSummary,
   ProblemError,
   publishPost,
   registerUser,
@@ -22,8 +24,10 @@ export interface AccountFlowResult {
   me: User;
   /** The post written, then published. */
   published: Post;
-  /** The user's published posts, as any reader lists them. */
-  listed: Post[];
+  /** The user's published posts, as any reader lists them: summaries, with an `excerpt`. */
+  listed: PostSummary[];
+  /** The first listed post opened: the whole post, `body` included. */
+  opened: Post;
   /** The profile as updated with the access token that refresh() issued. */
   renamed: User;
   loggedInAfterLogout: boolean;
@@ -65,6 +69,9 @@ export async function accountFlow(baseUrl: string, email: string): Promise<Accou
   });
   const { data: published } = await publishPost({ client, path: { post_id: draft.id } });
   const { data: page } = await listUserPosts({ client, path: { user_id: me.id } });
+  const [first] = page.items;
+  if (first === undefined) throw new Error('The published post is not listed.');
+  const { data: opened } = await getPost({ client, path: { post_id: first.id } });
 
   await inkwell.refresh();
   const { data: renamed } = await updateCurrentUser({
@@ -79,6 +86,7 @@ export async function accountFlow(baseUrl: string, email: string): Promise<Accou
     me,
     published,
     listed: page.items,
+    opened,
     renamed,
     loggedInAfterLogout: await inkwell.hasLogin(),
   };

@@ -7,15 +7,27 @@ import type { TokenStore } from './tokens.js';
 export type SessionExpiredListener = (error: SessionExpiredError) => void;
 
 /**
+ * The spec's `DeviceToken`. A stored value that does not match (storage edited by hand or by
+ * another app) is not sent: the server would refuse the whole sign-in with 422.
+ */
+export const DEVICE_TOKEN = /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/;
+
+/**
  * One login: the access token (memory only), the refresh token (in a TokenStore), and the
- * single-flight refresh that renews them.
+ * single-flight refresh that renews them; and the device token, which outlives logins.
  *
  * The server rotates refresh tokens and treats a second use of one as theft, revoking the
  * whole login. So at most one refresh may be in flight: every caller that needs a new access
  * token while one runs waits for that same promise instead of presenting the token again.
+ *
+ * A sign-in answers a device token, and every later sign-in sends it: with it, the server
+ * counts this device's password attempts apart from everyone else's, so failed attempts from
+ * elsewhere cannot lock the user out here. Logging out and session expiry keep it.
  */
 export class Session {
   #accessToken: string | null = null;
+  /** The device token, when the store keeps none. */
+  #deviceToken: string | null = null;
   #renewal: Promise<string> | null = null;
   readonly #listeners = new Set<SessionExpiredListener>();
 
@@ -26,9 +38,15 @@ export class Session {
 
   async login(email: string, password: string): Promise<void> {
     await this.#renewalSettled();
+    const device = await this.#device();
     const { data } = await issueToken({
       client: this.client,
-      body: { grant_type: 'password', username: email, password },
+      body: {
+        grant_type: 'password',
+        username: email,
+        password,
+        ...(device === null ? {} : { device_token: device }),
+      },
     });
     await this.#adopt(data);
   }
@@ -154,7 +172,32 @@ export class Session {
 
   async #adopt(pair: TokenPair): Promise<void> {
     await this.store.setRefreshToken(pair.refresh_token);
+    // Sign-ins answer one, refreshes none: a refresh keeps the device token there is.
+    if (pair.device_token !== undefined) {
+      await this.#keepDevice(pair.device_token);
+    }
     this.#accessToken = pair.access_token;
+  }
+
+  /** The device token a sign-in sends: the one kept, if the server can accept it. */
+  async #device(): Promise<string | null> {
+    const token = this.#storeKeepsDevice
+      ? ((await this.store.getDeviceToken?.()) ?? null)
+      : this.#deviceToken;
+    return token !== null && DEVICE_TOKEN.test(token) ? token : null;
+  }
+
+  async #keepDevice(token: string): Promise<void> {
+    if (this.#storeKeepsDevice) {
+      await this.store.setDeviceToken?.(token);
+    } else {
+      this.#deviceToken = token;
+    }
+  }
+
+  /** Whether the TokenStore keeps the device token (it has both methods) or this session does. */
+  get #storeKeepsDevice(): boolean {
+    return this.store.getDeviceToken !== undefined && this.store.setDeviceToken !== undefined;
   }
 
   async #clear(): Promise<void> {

@@ -16,6 +16,10 @@ describe('examples/account-flow.ts', () => {
     expect(result.me).toEqual(result.registered);
     expect(result.published).toMatchObject({ status: 'published', author: { id: result.me.id } });
     expect(result.listed.map((post) => post.id)).toEqual([result.published.id]);
+    // A short body is its own excerpt; the opened post is the published one, body and all.
+    expect(result.listed[0]).not.toHaveProperty('body');
+    expect(result.listed[0]?.excerpt).toBe(result.published.body);
+    expect(result.opened).toEqual(result.published);
     expect(result.renamed).toMatchObject({
       id: result.me.id,
       display_name: 'Countess of Lovelace',

@@ -53,7 +53,7 @@ export function recordingFetch(tamper: (request: Request) => Request = (request)
  *
  * The server rate-limits per client address even in tests (by default 50 logins per 5 minutes,
  * 60 anonymous writes such as registrations per minute) and the whole suite comes from
- * 127.0.0.1: it uses about 20 logins and 25 registrations. Share an account where a test does
+ * 127.0.0.1: it uses about 27 logins and 28 registrations. Share an account where a test does
  * not need its own login.
  */
 export async function loggedInClient(options: Partial<InkwellClientOptions> = {}) {

@@ -36,6 +36,37 @@ describe('token stores', () => {
     expect(store.getRefreshToken()).toBeNull();
   });
 
+  it('memoryTokenStore keeps the device token apart from the refresh token', () => {
+    const store = memoryTokenStore();
+    expect(store.getDeviceToken?.()).toBeNull();
+    store.setRefreshToken('r1');
+    store.setDeviceToken?.('d.1');
+    store.setRefreshToken(null);
+    expect(store.getDeviceToken?.()).toBe('d.1');
+  });
+
+  it('localStorageTokenStore keeps the device token under its own key, default inkwell.device', () => {
+    const storage = fakeStorage();
+    const store = localStorageTokenStore({ storage });
+
+    store.setRefreshToken('r1');
+    store.setDeviceToken?.('d.1');
+    expect(storage.items).toEqual(
+      new Map([
+        ['inkwell.refresh_token', 'r1'],
+        ['inkwell.device', 'd.1'],
+      ]),
+    );
+    // Logging out clears the refresh token only: the browser stays a known device.
+    store.setRefreshToken(null);
+    expect(storage.items).toEqual(new Map([['inkwell.device', 'd.1']]));
+    expect(localStorageTokenStore({ storage }).getDeviceToken?.()).toBe('d.1');
+
+    const custom = localStorageTokenStore({ storage, deviceKey: 'app.device' });
+    custom.setDeviceToken?.('d.2');
+    expect(storage.items.get('app.device')).toBe('d.2');
+  });
+
   it('localStorageTokenStore can be created where there is no localStorage', () => {
     expect(() => localStorageTokenStore()).not.toThrow();
   });

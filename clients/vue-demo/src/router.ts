@@ -4,6 +4,7 @@ import { loggedIn } from './inkwell';
 import EditView from './views/EditView.vue';
 import LoginView from './views/LoginView.vue';
 import PostsView from './views/PostsView.vue';
+import PostView from './views/PostView.vue';
 import WriteView from './views/WriteView.vue';
 
 declare module 'vue-router' {
@@ -18,6 +19,7 @@ export const router = createRouter({
     { path: '/', name: 'posts', component: PostsView },
     { path: '/login', name: 'login', component: LoginView },
     { path: '/write', name: 'write', component: WriteView, meta: { requiresLogin: true } },
+    { path: '/posts/:id', name: 'post', component: PostView, props: true },
     {
       path: '/posts/:id/edit',
       name: 'edit',

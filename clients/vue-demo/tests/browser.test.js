@@ -57,6 +57,7 @@ const USER = {
   display_name: 'Demo Writer',
 };
 const TITLE = 'Hello from the browser';
+const LONG_TITLE = 'A post longer than its excerpt';
 const PAGE_SIZE = 10; // src/posts.ts
 
 /** @type {import('vite').PreviewServer} */
@@ -159,6 +160,9 @@ describe('the Vue demo in Chromium', () => {
     await page.getByRole('button', { name: 'Register' }).click();
     await page.getByText(`Signed in as ${USER.display_name}`).waitFor();
     assert.equal(new URL(page.url()).pathname, '/');
+    // The sign-in's device token is kept beside the login, for the next sign-in from here.
+    const device = await page.evaluate(() => localStorage.getItem('inkwell.device'));
+    assert.match(device ?? '', /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/);
   });
 
   step('shows 422 field errors next to their fields', '2-field-errors', async () => {
@@ -244,6 +248,30 @@ describe('the Vue demo in Chromium', () => {
       assert.equal(saved.title, 'Edited after reloading');
     },
   );
+
+  step('lists an excerpt and opens the whole post', '7-post-opened', async () => {
+    // Longer than an excerpt (280 characters): the list shows its start, the post all of it.
+    const opening = 'The start of a long post. ';
+    const ending = 'The very end of the long post.';
+    const body = `${opening}${'Lorem ipsum dolor sit amet. '.repeat(20)}${ending}`;
+    const { data } = await createPost({
+      client: api.client,
+      body: { title: LONG_TITLE, body },
+    });
+    await publishPost({ client: api.client, path: { post_id: data.id } });
+
+    await page.goto(DEMO_URL);
+    const listed = page.locator('article.post', { hasText: LONG_TITLE });
+    const excerpt = listed.locator('.excerpt');
+    await excerpt.waitFor();
+    assert.equal(await excerpt.innerText(), `${[...body].slice(0, 280).join('')}…`);
+    assert.equal(await listed.getByText(ending).count(), 0);
+
+    await listed.getByRole('link', { name: LONG_TITLE }).click();
+    await page.getByRole('heading', { name: LONG_TITLE, level: 1 }).waitFor();
+    assert.equal(new URL(page.url()).pathname, `/posts/${data.id}`);
+    assert.equal(await page.locator('.post-body').innerText(), body);
+  });
 
   test('had no uncaught errors in the page', () => {
     assert.deepEqual(pageErrors, []);

@@ -53,8 +53,17 @@ export const registerUser = <ThrowOnError extends boolean = true>(options: Optio
  * Log in (OAuth2 password grant)
  *
  * Exchanges an email (`username`) and password for a token pair. The answer to a wrong
- * password and to an unknown email is the same 401. Attempts are limited per
- * account and per client address (429 with `Retry-After`).
+ * password and to an unknown email is the same 401.
+ *
+ * The pair carries a `device_token` for this browser: keep it (logging out does not end
+ * it) and send it as `device_token` with every later sign-in from the same device.
+ *
+ * Every operation that verifies a password draws on one per-account budget
+ * (`LOGIN_ATTEMPTS_PER_ACCOUNT` per `LOGIN_WINDOW_SECONDS`, default 10 per 5 minutes) for
+ * attempts without a valid device token; an attempt with a valid device token for the
+ * account draws on that device's own budget of the same size instead; and every login
+ * attempt counts against its client address (`LOGIN_ATTEMPTS_PER_ADDRESS`, default 50).
+ * Once a budget is spent the answer is 429 with `Retry-After`.
  *
  */
 export const issueToken = <ThrowOnError extends boolean = true>(options: Options<IssueTokenData, ThrowOnError>) => (options.client ?? client).post<IssueTokenResponses, IssueTokenErrors, ThrowOnError>({
@@ -145,6 +154,13 @@ export const updateCurrentUser = <ThrowOnError extends boolean = true>(options: 
  * of the user: other sessions must log in again. A wrong current password is 403 (not
  * 401: the access token is fine, and clients refresh tokens on 401).
  *
+ * Checking the current password is a guess like a sign-in. Every operation that verifies a password draws on one per-account budget
+ * (`LOGIN_ATTEMPTS_PER_ACCOUNT` per `LOGIN_WINDOW_SECONDS`, default 10 per 5 minutes) for
+ * attempts without a valid device token; an attempt with a valid device token for the
+ * account draws on that device's own budget of the same size instead; and every login
+ * attempt counts against its client address (`LOGIN_ATTEMPTS_PER_ADDRESS`, default 50).
+ * Once a budget is spent the answer is 429 with `Retry-After`.
+ *
  */
 export const changePassword = <ThrowOnError extends boolean = true>(options: Options<ChangePasswordData, ThrowOnError>) => (options.client ?? client).put<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
@@ -204,7 +220,9 @@ export const updateUser = <ThrowOnError extends boolean = true>(options: Options
  *
  * Public: the user's published posts, newest first. The user themself and admins may ask
  * for `status=draft` or `status=all`; anyone else asking for drafts gets 403. Drafts and
- * `all` are ordered by creation time, published posts by publication time.
+ * `all` are ordered by creation time, published posts by publication time. Items are
+ * summaries (`PostSummary`: the body's first 280 characters as `excerpt`); `getPost` has
+ * the full post.
  *
  */
 export const listUserPosts = <ThrowOnError extends boolean = true>(options: Options<ListUserPostsData, ThrowOnError>) => (options.client ?? client).get<ListUserPostsResponses, ListUserPostsErrors, ThrowOnError>({
@@ -217,7 +235,9 @@ export const listUserPosts = <ThrowOnError extends boolean = true>(options: Opti
  * List published posts
  *
  * Public: published posts, newest publication first by default. `q` is a full-text search
- * over title and body (English stemming; all words must match).
+ * over title and the whole body (English stemming; all words must match). Items are
+ * summaries (`PostSummary`: the body's first 280 characters as `excerpt`), so a page of
+ * 100 stays under 430 KB whatever the bodies' length; `getPost` has the full post.
  *
  */
 export const listPosts = <ThrowOnError extends boolean = true>(options?: Options<ListPostsData, ThrowOnError>) => (options?.client ?? client).get<ListPostsResponses, ListPostsErrors, ThrowOnError>({
@@ -261,7 +281,8 @@ export const deletePost = <ThrowOnError extends boolean = true>(options: Options
  * Read a post
  *
  * Published posts are public. A draft is visible to its author and admins only; anyone
- * else gets 404. Sends an `ETag`; with a matching `If-None-Match` the answer is 304.
+ * else gets 404. Sends an `ETag`; with a matching `If-None-Match` the answer is 304. The
+ * whole post, body included: at most about 603 KB (a 100,000-character body).
  *
  */
 export const getPost = <ThrowOnError extends boolean = true>(options: Options<GetPostData, ThrowOnError>) => (options.client ?? client).get<GetPostResponses, GetPostErrors, ThrowOnError>({
@@ -314,6 +335,11 @@ export const unpublishPost = <ThrowOnError extends boolean = true>(options: Opti
  * List a post's comments
  *
  * Oldest first. Public on published posts; on a draft only for whoever may see it.
+ *
+ * A page holds up to `limit` comments, fewer when they are long: it ends before the
+ * comment that would take the answer past 900 KB (counting every character at its
+ * longest JSON escape). Follow `next_cursor` until it is null to read them all.
+ *
  */
 export const listComments = <ThrowOnError extends boolean = true>(options: Options<ListCommentsData, ThrowOnError>) => (options.client ?? client).get<ListCommentsResponses, ListCommentsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],

@@ -142,6 +142,15 @@ export type TokenRequest = {
      * Ignored; Inkwell has no scopes.
      */
     scope?: string;
+    /**
+     * The device token this browser received at an earlier sign-in, if any (OWASP device
+     * cookies): attempts that carry a valid one for the account have their own guessing
+     * budget, so an attacker elsewhere cannot lock the user out of this device. A
+     * `DeviceToken`, or empty: a form field sent without a value is treated as omitted
+     * (RFC 6749, section 3.1).
+     *
+     */
+    device_token?: string;
 };
 
 /**
@@ -162,7 +171,22 @@ export type TokenPair = {
      * Seconds until the access token expires.
      */
     expires_in: number;
+    /**
+     * Present on sign-in (POST /auth/token), absent on refresh: keep it and send it with
+     * later sign-ins from this device.
+     *
+     */
+    device_token?: DeviceToken;
 };
+
+/**
+ * Identifies a device (browser) that signed in to an account before: opaque, two
+ * base64url parts joined by a dot. Keep it across logouts; it is not a credential on its
+ * own. A token that is unknown, expired or another account's is treated as absent, never
+ * as an error.
+ *
+ */
+export type DeviceToken = string;
 
 /**
  * What an admin may change about a user; absent fields are left as they are.
@@ -222,14 +246,29 @@ export type PostBody = string;
 export type PostStatus = 'draft' | 'published';
 
 /**
+ * URL-friendly and unique; derived from the first title.
+ */
+export type PostSlug = string;
+
+/**
+ * The start of the post's body, as stored (Markdown, not rendered). A body of at most
+ * 280 characters is its own excerpt, unchanged. A longer body is cut after its 280th
+ * character and `…` (U+2026) is appended, so an excerpt has at most 281 characters and
+ * was cut exactly when it has 281. The cut counts characters only: it does not look for a
+ * word boundary and may fall inside a word, a Markdown construct or a grapheme cluster (an
+ * emoji sequence, a letter with a combining accent). Characters are Unicode code points,
+ * as `maxLength` counts them (in JavaScript, `[...excerpt].length`: `length` counts UTF-16
+ * units, two for an emoji).
+ *
+ */
+export type PostExcerpt = string;
+
+/**
  * A post as readers see it.
  */
 export type Post = {
     id: string;
-    /**
-     * URL-friendly and unique; derived from the first title.
-     */
-    slug: string;
+    slug: PostSlug;
     title: PostTitle;
     body: PostBody;
     tags: Tags;
@@ -263,10 +302,33 @@ export type PostUpdate = {
 };
 
 /**
- * One page of posts.
+ * A post as lists show it: every field of `Post` in the same order, except that `body` is
+ * replaced by its `excerpt`, which bounds a list item whatever the body's length. The full
+ * post (and its `ETag`) is `getPost`'s answer.
+ *
+ */
+export type PostSummary = {
+    id: string;
+    slug: PostSlug;
+    title: PostTitle;
+    excerpt: PostExcerpt;
+    tags: Tags;
+    status: PostStatus;
+    author: AuthorSummary;
+    created_at: string;
+    updated_at: string;
+    /**
+     * When the post was (last) published; `null` for a draft.
+     */
+    published_at: string | null;
+    comment_count: number;
+};
+
+/**
+ * One page of posts, as summaries (`PostSummary`).
  */
 export type PostPage = {
-    items: Array<Post>;
+    items: Array<PostSummary>;
     next_cursor: NextCursor;
 };
 
@@ -680,6 +742,10 @@ export type ChangePasswordErrors = {
      * The request does not satisfy the contract; `errors[]` names each field.
      */
     422: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
 };
 
 export type ChangePasswordError = ChangePasswordErrors[keyof ChangePasswordErrors];

@@ -105,8 +105,17 @@ export const registerUserMutation = (options?: Partial<Options<RegisterUserData>
  * Log in (OAuth2 password grant)
  *
  * Exchanges an email (`username`) and password for a token pair. The answer to a wrong
- * password and to an unknown email is the same 401. Attempts are limited per
- * account and per client address (429 with `Retry-After`).
+ * password and to an unknown email is the same 401.
+ *
+ * The pair carries a `device_token` for this browser: keep it (logging out does not end
+ * it) and send it as `device_token` with every later sign-in from the same device.
+ *
+ * Every operation that verifies a password draws on one per-account budget
+ * (`LOGIN_ATTEMPTS_PER_ACCOUNT` per `LOGIN_WINDOW_SECONDS`, default 10 per 5 minutes) for
+ * attempts without a valid device token; an attempt with a valid device token for the
+ * account draws on that device's own budget of the same size instead; and every login
+ * attempt counts against its client address (`LOGIN_ATTEMPTS_PER_ADDRESS`, default 50).
+ * Once a budget is spent the answer is 429 with `Retry-After`.
  *
  */
 export const issueTokenMutation = (options?: Partial<Options<IssueTokenData>>): UseMutationOptions<IssueTokenResponse, IssueTokenError, Options<IssueTokenData>> => {
@@ -293,6 +302,13 @@ export const updateCurrentUserMutation = (options?: Partial<Options<UpdateCurren
  * of the user: other sessions must log in again. A wrong current password is 403 (not
  * 401: the access token is fine, and clients refresh tokens on 401).
  *
+ * Checking the current password is a guess like a sign-in. Every operation that verifies a password draws on one per-account budget
+ * (`LOGIN_ATTEMPTS_PER_ACCOUNT` per `LOGIN_WINDOW_SECONDS`, default 10 per 5 minutes) for
+ * attempts without a valid device token; an attempt with a valid device token for the
+ * account draws on that device's own budget of the same size instead; and every login
+ * attempt counts against its client address (`LOGIN_ATTEMPTS_PER_ADDRESS`, default 50).
+ * Once a budget is spent the answer is 429 with `Retry-After`.
+ *
  */
 export const changePasswordMutation = (options?: Partial<Options<ChangePasswordData>>): UseMutationOptions<ChangePasswordResponse, ChangePasswordError, Options<ChangePasswordData>> => {
     const mutationOptions: UseMutationOptions<ChangePasswordResponse, ChangePasswordError, Options<ChangePasswordData>> = {
@@ -379,7 +395,9 @@ export const listUserPostsQueryKey = (options: Options<ListUserPostsData>) => cr
  *
  * Public: the user's published posts, newest first. The user themself and admins may ask
  * for `status=draft` or `status=all`; anyone else asking for drafts gets 403. Drafts and
- * `all` are ordered by creation time, published posts by publication time.
+ * `all` are ordered by creation time, published posts by publication time. Items are
+ * summaries (`PostSummary`: the body's first 280 characters as `excerpt`); `getPost` has
+ * the full post.
  *
  */
 export const listUserPostsOptions = (options: Options<ListUserPostsData>) => queryOptions<ListUserPostsResponse, ListUserPostsError, ListUserPostsResponse, ReturnType<typeof listUserPostsQueryKey>>({
@@ -402,7 +420,9 @@ export const listUserPostsInfiniteQueryKey = (options: Options<ListUserPostsData
  *
  * Public: the user's published posts, newest first. The user themself and admins may ask
  * for `status=draft` or `status=all`; anyone else asking for drafts gets 403. Drafts and
- * `all` are ordered by creation time, published posts by publication time.
+ * `all` are ordered by creation time, published posts by publication time. Items are
+ * summaries (`PostSummary`: the body's first 280 characters as `excerpt`); `getPost` has
+ * the full post.
  *
  */
 export const listUserPostsInfiniteOptions = (options: Options<ListUserPostsData>) => infiniteQueryOptions<ListUserPostsResponse, ListUserPostsError, InfiniteData<ListUserPostsResponse>, QueryKey<Options<ListUserPostsData>>, string | Pick<QueryKey<Options<ListUserPostsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
@@ -433,7 +453,9 @@ export const listPostsQueryKey = (options?: Options<ListPostsData>) => createQue
  * List published posts
  *
  * Public: published posts, newest publication first by default. `q` is a full-text search
- * over title and body (English stemming; all words must match).
+ * over title and the whole body (English stemming; all words must match). Items are
+ * summaries (`PostSummary`: the body's first 280 characters as `excerpt`), so a page of
+ * 100 stays under 430 KB whatever the bodies' length; `getPost` has the full post.
  *
  */
 export const listPostsOptions = (options?: Options<ListPostsData>) => queryOptions<ListPostsResponse, ListPostsError, ListPostsResponse, ReturnType<typeof listPostsQueryKey>>({
@@ -455,7 +477,9 @@ export const listPostsInfiniteQueryKey = (options?: Options<ListPostsData>): Que
  * List published posts
  *
  * Public: published posts, newest publication first by default. `q` is a full-text search
- * over title and body (English stemming; all words must match).
+ * over title and the whole body (English stemming; all words must match). Items are
+ * summaries (`PostSummary`: the body's first 280 characters as `excerpt`), so a page of
+ * 100 stays under 430 KB whatever the bodies' length; `getPost` has the full post.
  *
  */
 export const listPostsInfiniteOptions = (options?: Options<ListPostsData>) => infiniteQueryOptions<ListPostsResponse, ListPostsError, InfiniteData<ListPostsResponse>, QueryKey<Options<ListPostsData>>, string | Pick<QueryKey<Options<ListPostsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
@@ -529,7 +553,8 @@ export const getPostQueryKey = (options: Options<GetPostData>) => createQueryKey
  * Read a post
  *
  * Published posts are public. A draft is visible to its author and admins only; anyone
- * else gets 404. Sends an `ETag`; with a matching `If-None-Match` the answer is 304.
+ * else gets 404. Sends an `ETag`; with a matching `If-None-Match` the answer is 304. The
+ * whole post, body included: at most about 603 KB (a 100,000-character body).
  *
  */
 export const getPostOptions = (options: Options<GetPostData>) => queryOptions<GetPostResponse, GetPostError, GetPostResponse, ReturnType<typeof getPostQueryKey>>({
@@ -611,6 +636,11 @@ export const listCommentsQueryKey = (options: Options<ListCommentsData>) => crea
  * List a post's comments
  *
  * Oldest first. Public on published posts; on a draft only for whoever may see it.
+ *
+ * A page holds up to `limit` comments, fewer when they are long: it ends before the
+ * comment that would take the answer past 900 KB (counting every character at its
+ * longest JSON escape). Follow `next_cursor` until it is null to read them all.
+ *
  */
 export const listCommentsOptions = (options: Options<ListCommentsData>) => queryOptions<ListCommentsResponse, ListCommentsError, ListCommentsResponse, ReturnType<typeof listCommentsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -631,6 +661,11 @@ export const listCommentsInfiniteQueryKey = (options: Options<ListCommentsData>)
  * List a post's comments
  *
  * Oldest first. Public on published posts; on a draft only for whoever may see it.
+ *
+ * A page holds up to `limit` comments, fewer when they are long: it ends before the
+ * comment that would take the answer past 900 KB (counting every character at its
+ * longest JSON escape). Follow `next_cursor` until it is null to read them all.
+ *
  */
 export const listCommentsInfiniteOptions = (options: Options<ListCommentsData>) => infiniteQueryOptions<ListCommentsResponse, ListCommentsError, InfiniteData<ListCommentsResponse>, QueryKey<Options<ListCommentsData>>, string | Pick<QueryKey<Options<ListCommentsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
