@@ -11,7 +11,12 @@ from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.reads import PoolReader
-from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
+from app.db.session import (
+    SessionGate,
+    create_engine,
+    create_read_sessionmaker,
+    create_sessionmaker,
+)
 from app.health.router import router as health_router
 from app.http.access_log import configure_logging
 from app.http.envelope import EnvelopeMiddleware
@@ -37,6 +42,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         connect_timeout=settings.database_connect_timeout,
     )
     app.state.engine = engine
+    app.state.session_gate = SessionGate(
+        settings.database_pool_size, settings.database_pool_timeout
+    )
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_sessionmaker = create_read_sessionmaker(engine)
     # Public reads, and the caller lookup and rate-limit hit every signed-in request makes

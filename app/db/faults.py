@@ -21,8 +21,13 @@ import asyncpg
 from sqlalchemy import exc as sa_exc
 
 
+class PoolExhausted(TimeoutError):
+    """No connection came free within the pool's timeout: the server is at capacity."""
+
+
 class Fault(Enum):
-    UNAVAILABLE = "unavailable"
+    UNAVAILABLE = "unavailable"  # the database is away, restarting or refusing clients
+    SATURATED = "saturated"  # no pooled connection came free in time: the server is busy
     CONFLICT = "conflict"
     OTHER = "other"
 
@@ -41,7 +46,6 @@ _UNAVAILABLE_TYPES: tuple[type[BaseException], ...] = (
     OSError,  # refused, reset, no such socket
     TimeoutError,  # asyncio.timeout, a connect timeout (asyncio.TimeoutError is the same class)
     asyncio.IncompleteReadError,
-    sa_exc.TimeoutError,  # the engine pool's checkout timeout
     sa_exc.InterfaceError,
     sa_exc.ResourceClosedError,
     asyncpg.InterfaceError,  # "connection is closed", "another operation is in progress"
@@ -76,6 +80,8 @@ def _sqlstate(error: BaseException) -> str | None:
 
 def classify(error: BaseException) -> Fault:
     for cause in _chain(error):
+        if isinstance(cause, (sa_exc.TimeoutError, PoolExhausted)):
+            return Fault.SATURATED
         code = _sqlstate(cause)
         if code is not None:
             if code in _UNAVAILABLE_CODES or code.startswith(_UNAVAILABLE_CLASSES):
@@ -90,4 +96,5 @@ def classify(error: BaseException) -> Fault:
 
 
 def is_unavailable(error: BaseException) -> bool:
+    """The database itself is away (not merely busy): its connections are suspect."""
     return classify(error) is Fault.UNAVAILABLE

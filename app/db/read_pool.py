@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from app.db.faults import PoolExhausted
+
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
 
 
@@ -43,8 +45,11 @@ class ConnectionPool:
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
-            async with asyncio.timeout(self._timeout):
-                handed = await waiter
+            try:
+                async with asyncio.timeout(self._timeout):
+                    handed = await waiter
+            except TimeoutError:
+                raise PoolExhausted(f"no read connection within {self._timeout} s") from None
         except BaseException:  # cancelled, or timed out (TimeoutError)
             # Interrupted after being handed something: pass it on, or it would be lost.
             if waiter.done() and not waiter.cancelled():

@@ -40,6 +40,7 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (
     TimeoutError,
 )
 CONCURRENT_CHANGE = "The request conflicts with a concurrent change; retry it."
+AT_CAPACITY = "The server is at capacity; retry shortly."
 UNEXPECTED = "An unexpected error occurred; quote the request id."
 # The last resort, built once: sent when even the 500 problem cannot be built. The request id
 # still reaches the client in the X-Request-ID header.
@@ -105,6 +106,8 @@ def fault_error(exc: BaseException) -> AppError | None:
     fault = classify(exc)
     if fault is Fault.UNAVAILABLE:
         return ServiceUnavailable()
+    if fault is Fault.SATURATED:
+        return ServiceUnavailable(AT_CAPACITY)
     if fault is Fault.CONFLICT:
         return Conflict(CONCURRENT_CHANGE)
     return None
