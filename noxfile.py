@@ -128,7 +128,8 @@ def contract(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Requests/s and p50/p99 of the read paths on 100,000 posts, beside an in-memory ceiling."""
+    """Requests/s, p50/p99 and statements per request of the read and write paths on 100,000
+    posts, each beside an in-memory ceiling of the same shape measured in the same run."""
     _install(session)
     if shutil.which("wrk") is None:
         _apt_install(session, "wrk")
