@@ -24,7 +24,7 @@ os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)
 
 from fastapi import FastAPI
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db.reads import arguments
 from app.db.scratch import scratch_database
 from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -139,3 +139,27 @@ async def fresh_rate_limits(request: pytest.FixtureRequest) -> AsyncIterator[Non
 async def client(app: FastAPI, db: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=app.state.base_url) as http:
         yield http
+
+
+RATE_LIMIT_SETTINGS = (
+    "writes_per_minute",
+    "login_attempts_per_account",
+    "login_attempts_per_address",
+    "login_window_seconds",
+)
+
+
+@pytest.fixture
+async def limits(app: FastAPI) -> AsyncIterator[Settings]:
+    """The running server's settings, whose rate limits a test may change; restored after.
+    The limits are read on every request; counters are cleared before and after (a test's
+    own counters may also live in its transaction, see `fresh_rate_limits`)."""
+    settings: Settings = app.state.settings
+    saved = {name: getattr(settings, name) for name in RATE_LIMIT_SETTINGS}
+    await clear_rate_limits(app.state.engine)
+    try:
+        yield settings
+    finally:
+        for name, value in saved.items():
+            setattr(settings, name, value)
+        await clear_rate_limits(app.state.engine)

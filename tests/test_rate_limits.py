@@ -8,20 +8,16 @@ the fixture clears them before and after, so no test inherits or leaves a spent 
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from fastapi import FastAPI
 
-from app.config import Settings, get_settings
+from app.config import Settings
 from tests.helpers import (
     PASSWORD,
     POSTS,
     assert_problem,
     bearer,
-    clear_rate_limits,
     create_post,
     register,
     unique_email,
@@ -30,25 +26,6 @@ from tests.helpers import (
 
 TOKEN = "/api/v1/auth/token"
 PASSWORD_PATH = "/api/v1/users/me/password"
-LIMITS = (
-    "writes_per_minute",
-    "login_attempts_per_account",
-    "login_attempts_per_address",
-    "login_window_seconds",
-)
-
-
-@pytest.fixture
-async def limits(app: FastAPI) -> AsyncIterator[Settings]:
-    settings = get_settings()
-    saved = {name: getattr(settings, name) for name in LIMITS}
-    await clear_rate_limits(app.state.engine)
-    try:
-        yield settings
-    finally:
-        for name, value in saved.items():
-            setattr(settings, name, value)
-        await clear_rate_limits(app.state.engine)
 
 
 async def _early_in_window(seconds: int) -> None:
