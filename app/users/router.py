@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, Request, status
 from starlette.responses import Response
 
 from app.auth.dependencies import AdminUser, CurrentUser
+from app.auth.dependencies import get_current_user as current_user
 from app.auth.limits import limit_password_guess
 from app.auth.service import account_name
 from app.config import SettingsDep
@@ -12,6 +13,7 @@ from app.contract import PasswordChange, ProfileUpdate, Role, User, UserAdminUpd
 from app.db.pagination import PageRequest
 from app.db.reads import ReaderDep
 from app.db.session import SessionDep
+from app.http.lean_routes import NoQuery, lean_get
 from app.http.pagination import CursorQuery, LimitQuery, SortQuery
 from app.http.responses import json_response
 from app.keys import KeysDep
@@ -46,11 +48,12 @@ async def list_users(
     return json_response(UserPage(items=items, next_cursor=found.next_cursor))
 
 
-@router.get("/me", response_model=User)
-async def get_current_user(user: CurrentUser) -> Response:
-    # The contract model is serialized once, here: returning it would have FastAPI validate
-    # and serialize it a second time (the response_model still documents the route).
-    return json_response(_user(user))
+# A lean route (app.http.lean_routes), like the public post reads: every signed-in page of a
+# frontend asks who is signed in, and an APIRoute's dependency solving cost more CPU here than
+# the caller's query.
+@lean_get(router.routes, "/api/v1/users/me", NoQuery)
+async def get_current_user(request: Request, query: NoQuery) -> Response:
+    return json_response(_user(await current_user(request)))
 
 
 @router.patch("/me", response_model=User)
