@@ -66,14 +66,6 @@ class ConnectionPool:
         connection.terminate()
         self._hand_over(None)
 
-    @property
-    def in_use(self) -> int:
-        return self._opened - len(self._idle)
-
-    @property
-    def waiting(self) -> int:
-        return sum(not waiter.done() for waiter in self._waiters)
-
     async def close(self) -> None:
         idle, self._idle = self._idle, []
         self._opened -= len(idle)

@@ -101,10 +101,6 @@ class PoolReader:
         self._pool.release(connection)
         return rows
 
-    @property
-    def pool(self) -> ConnectionPool:
-        return self._pool
-
     async def close(self) -> None:
         await self._pool.close()
 

@@ -19,7 +19,8 @@ from app.db.embedded import start_embedded, stop_embedded
 from app.db.reads import asyncpg_dsn
 
 
-async def _admin(url: str, statement: str) -> None:
+async def execute(url: str, statement: str) -> None:
+    """Run one statement on its own connection (database administration)."""
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await connection.execute(statement)
@@ -30,11 +31,11 @@ async def _admin(url: str, statement: str) -> None:
 @contextmanager
 def _database_on(server_url: str) -> Iterator[str]:
     name = f"inkwell_scratch_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(execute(server_url, f'CREATE DATABASE "{name}"'))
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @contextmanager

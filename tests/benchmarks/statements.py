@@ -21,6 +21,7 @@ import asyncpg
 
 from app.db.embedded import start_embedded, stop_embedded
 from app.db.reads import asyncpg_dsn
+from app.db.scratch import execute
 from tests.benchmarks.loads import Load, send
 
 WARM_UP = 10  # the first requests on a connection prepare statements and introspect types
@@ -43,14 +44,6 @@ class Unavailable(Exception):
     """The database server does not load pg_stat_statements."""
 
 
-async def _execute(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @contextmanager
 def counting_server() -> Iterator[None]:
     """Point DATABASE_URL (where live_server makes its scratch database) at an embedded
@@ -64,7 +57,7 @@ def counting_server() -> Iterator[None]:
         # The wheel starts PostgreSQL with no way to pass settings: start it once to write the
         # setting, then again so that the library loads.
         preload = "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
-        asyncio.run(_execute(start_embedded(pgdata), preload))
+        asyncio.run(execute(start_embedded(pgdata), preload))
         stop_embedded(pgdata)
         os.environ["DATABASE_URL"] = start_embedded(pgdata, delete_on_exit=True)
         try:

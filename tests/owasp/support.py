@@ -297,3 +297,10 @@ def runtime_requirements() -> list[str]:
 
 def random_id() -> str:
     return str(uuid.uuid4())
+
+
+# Libraries that open an HTTP connection: an outbound request (API7) or a third-party API call
+# (API10) goes through one of them.
+HTTP_CLIENTS = frozenset(
+    {"httpx", "requests", "aiohttp", "urllib3", "urllib.request", "http.client", "pycurl"}
+)

@@ -17,16 +17,15 @@ integration answers then needs the validation user input gets (the contract mode
 sizes and time-outs, and tests here.
 """
 
-from tests.owasp.support import ROOT, imported_modules, is_module_or_below, runtime_requirements
+from tests.owasp.support import (
+    HTTP_CLIENTS,
+    ROOT,
+    imported_modules,
+    is_module_or_below,
+    runtime_requirements,
+)
 
-API_CLIENTS = {
-    "httpx",
-    "requests",
-    "aiohttp",
-    "urllib3",
-    "urllib.request",
-    "http.client",
-    "pycurl",
+API_CLIENTS = HTTP_CLIENTS | {
     "grpc",
     "websockets",
     "boto3",

@@ -21,6 +21,7 @@ import httpx
 from app.spec import load_spec
 from tests.helpers import PASSWORD, unique_email
 from tests.owasp.support import (
+    HTTP_CLIENTS,
     ROOT,
     imported_modules,
     is_module_or_below,
@@ -34,14 +35,7 @@ URL_NAMES = re.compile(
     r"url|uri|href|link|host|domain|callback|webhook|redirect|avatar|image|feed|endpoint", re.I
 )
 # Modules that open connections a request could aim: HTTP, FTP and mail clients, raw sockets.
-FETCHERS = {
-    "httpx",
-    "requests",
-    "aiohttp",
-    "urllib3",
-    "urllib.request",
-    "http.client",
-    "pycurl",
+FETCHERS = HTTP_CLIENTS | {
     "ftplib",
     "smtplib",
     "aiosmtplib",
