@@ -47,9 +47,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_sessionmaker = create_read_sessionmaker(engine)
-    # Public reads, and the caller lookup and rate-limit hit every signed-in request makes
-    # before its session takes a connection (app.auth.dependencies).
-    app.state.reader = PoolReader.connect(
+    # Plain asyncpg connections to the primary (app.db.reads): the caller lookup and rate-limit
+    # hit every signed-in request makes before its session takes a connection
+    # (app.auth.dependencies), and creates. Public reads use `reader`: the same pool.
+    app.state.primary = app.state.reader = PoolReader.connect(
         database_url,
         settings.database_read_pool_size,
         acquire_timeout=settings.database_pool_timeout,

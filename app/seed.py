@@ -9,7 +9,7 @@ from app.auth import service as auth_service
 from app.comments import service as comments_service
 from app.contract import CommentCreate, PostCreate, UserCreate
 from app.db.models import User
-from app.db.session import create_engine, create_sessionmaker
+from app.db.session import SessionStatements, create_engine, create_sessionmaker
 from app.posts import service as posts_service
 from app.users import service as users_service
 
@@ -40,7 +40,7 @@ async def _posts(session: AsyncSession, people: list[User]) -> None:
         author = people[number % len(people)]
         tags = [TOPICS[number % len(TOPICS)], TOPICS[(number + 2) % len(TOPICS)]]
         post = await posts_service.create(
-            session,
+            SessionStatements(session),
             author,
             PostCreate.model_validate(
                 {
@@ -56,7 +56,7 @@ async def _posts(session: AsyncSession, people: list[User]) -> None:
         for reader in people:
             if reader.id != author.id:
                 body = CommentCreate(body=f"{reader.display_name} enjoyed part {number}.")
-                await comments_service.create(session, reader, post.id, body)
+                await comments_service.create(SessionStatements(session), reader, post.id, body)
 
 
 async def seed(database_url: str) -> bool:

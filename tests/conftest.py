@@ -10,6 +10,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -67,8 +68,9 @@ async def app(database_url: str) -> AsyncIterator[FastAPI]:
 
 
 class TransactionReader:
-    """The read pool's stand-in (app.db.reads.Reader): the same compiled statements, run on the
-    test's connection, so reads see what the test and earlier requests wrote in its transaction."""
+    """The plain pool's stand-in (app.db.reads.Reader and Writer): the same compiled statements,
+    run on the test's connection, so reads see what the test and earlier requests wrote in its
+    transaction; a transaction is a savepoint."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -77,24 +79,31 @@ class TransactionReader:
         self, statement: ClauseElement, params: Mapping[str, Any] | None = None
     ) -> Sequence[Any]:
         sql, args = arguments(statement, params)
-        return (await self._connection.exec_driver_sql(sql, tuple(args))).all()
+        result = await self._connection.exec_driver_sql(sql, tuple(args))
+        return result.all() if result.returns_rows else []  # as asyncpg's fetch
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator["TransactionReader"]:
+        async with self._connection.begin_nested():
+            yield self
 
 
 @pytest.fixture
 async def db(app: FastAPI) -> AsyncIterator[AsyncConnection]:
     """The test's connection; the server's sessions nest inside its transaction."""
     engine: AsyncEngine = app.state.engine
-    shared = app.state.sessionmaker, app.state.read_sessionmaker, app.state.reader
+    state = app.state
+    shared = state.sessionmaker, state.read_sessionmaker, state.reader, state.primary
     async with engine.connect() as connection:
         transaction = await connection.begin()
-        app.state.sessionmaker = app.state.read_sessionmaker = async_sessionmaker(
+        state.sessionmaker = state.read_sessionmaker = async_sessionmaker(
             connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
-        app.state.reader = TransactionReader(connection)
+        state.reader = state.primary = TransactionReader(connection)
         try:
             yield connection
         finally:
-            app.state.sessionmaker, app.state.read_sessionmaker, app.state.reader = shared
+            state.sessionmaker, state.read_sessionmaker, state.reader, state.primary = shared
             await transaction.rollback()
 
 

@@ -4,7 +4,7 @@ import uuid
 
 import httpx
 
-from tests.helpers import assert_problem, create_post, user_with_tokens
+from tests.helpers import assert_problem, bearer, create_post, user_with_tokens
 
 POSTS = "/api/v1/posts"
 
@@ -38,3 +38,38 @@ async def test_every_invalid_parameter_is_named(client: httpx.AsyncClient) -> No
 
 async def test_a_path_parameter_that_is_no_uuid_is_404(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get(f"/api/v1/users/{uuid.uuid4().hex[:8]}/posts"), 404)
+
+
+async def test_a_create_refuses_malformed_json_at_the_body(client: httpx.AsyncClient) -> None:
+    _, tokens = await user_with_tokens(client)
+    headers = {**bearer(tokens), "Content-Type": "application/json"}
+    response = await client.post(POSTS, content=b'{"title": "x",', headers=headers)
+    assert assert_problem(response, 422)["errors"][0]["location"] == "body"
+
+
+async def test_a_create_without_a_token_is_401_before_its_body_is_validated(
+    client: httpx.AsyncClient,
+) -> None:
+    assert_problem(await client.post(POSTS, json={"title": 5}), 401)
+
+
+async def test_a_create_names_each_invalid_field_and_a_missing_body(
+    client: httpx.AsyncClient,
+) -> None:
+    _, tokens = await user_with_tokens(client)
+    bad = await client.post(POSTS, json={"title": "", "tags": "x"}, headers=bearer(tokens))
+    locations = {error["location"] for error in assert_problem(bad, 422)["errors"]}
+    assert locations == {"body.title", "body.body", "body.tags"}
+    empty = await client.post(POSTS, headers=bearer(tokens))
+    assert assert_problem(empty, 422)["errors"][0]["location"] == "body"
+
+
+async def test_a_create_sent_as_another_media_type_is_refused(client: httpx.AsyncClient) -> None:
+    _, tokens = await user_with_tokens(client)
+    body = b'{"title": "A title", "body": "Some text"}'
+    for media_type in ("text/plain", "application/x-www-form-urlencoded"):
+        headers = {**bearer(tokens), "Content-Type": media_type}
+        response = await client.post(POSTS, content=body, headers=headers)
+        assert assert_problem(response, 422)["errors"][0]["location"] == "body"
+    as_json = {**bearer(tokens), "Content-Type": "application/merge-patch+json"}
+    assert (await client.post(POSTS, content=body, headers=as_json)).status_code == 201

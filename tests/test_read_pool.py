@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from sqlalchemy import literal_column, select, text
+from sqlalchemy import ClauseElement, literal_column, select, text
 
 from app.db.read_pool import ConnectionPool
 from app.db.reads import PoolReader, asyncpg_dsn
@@ -128,3 +128,50 @@ async def test_a_database_that_cannot_be_reached_gives_the_slot_back() -> None:
         with pytest.raises(OSError, match="refused"):
             await asyncio.wait_for(pool.acquire(), 1)
     assert attempts == 3
+
+
+async def test_a_transaction_commits_together_or_not_at_all(database_url: str) -> None:
+    """The plain pool's transactions (creates with an Idempotency-Key): a refusal inside one
+    rolls back every statement and leaves the connection in use; so does a database error."""
+    pool = PoolReader.connect(database_url, 1)
+    await pool.fetch(text("CREATE TABLE IF NOT EXISTS plain_tx (n int)"))
+    insert = text("INSERT INTO plain_tx VALUES (1)")
+    async with pool.transaction() as transaction:
+        await transaction.fetch(insert)
+        await transaction.fetch(insert)
+
+    async def insert_then(failure: Exception | ClauseElement) -> None:
+        async with pool.transaction() as transaction:
+            await transaction.fetch(insert)
+            if isinstance(failure, Exception):
+                raise failure  # as a service refuses (404, 409)
+            await transaction.fetch(failure)
+
+    with pytest.raises(LookupError):
+        await insert_then(LookupError("refused"))
+    with pytest.raises(asyncpg.DivisionByZeroError):
+        await insert_then(select(literal_column("1") / 0))
+    rows = await pool.fetch(text("SELECT count(*) AS n FROM plain_tx"))
+    assert rows[0].n == 2
+    await pool.fetch(text("DROP TABLE plain_tx"))
+    await pool.close()
+
+
+async def test_a_transaction_interrupted_mid_statement_closes_its_connection(
+    connect: CountingConnect,
+) -> None:
+    pool = PoolReader(ConnectionPool(connect, 1))
+
+    async def slow() -> None:
+        async with pool.transaction() as transaction:
+            await transaction.fetch(text("SELECT pg_sleep(5)"))
+
+    task = asyncio.create_task(slow())
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert connect.opened[0].is_closed()  # mid-protocol: never handed out again
+    assert (await pool.fetch(select(text("2 AS two"))))[0]["two"] == 2
+    assert len(connect.opened) == 2
+    await pool.close()

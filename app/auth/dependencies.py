@@ -47,7 +47,7 @@ async def get_viewer(request: Request) -> Caller | None:
     a deactivated one is refused from its next request on."""
     if (token := _token(request)) is None:
         return None
-    caller = await repository.get_caller(request.app.state.reader, token)
+    caller = await repository.get_caller(request.app.state.primary, token)
     if caller is None:
         raise Unauthorized(REFUSED)
     return caller
@@ -71,7 +71,7 @@ async def get_current_writer(request: Request) -> Caller:
     policy = writes_policy(request.app.state.settings)
     bucket = policy.bucket(f"user:{token.user_id}")
     row = await repository.get_caller_counting(
-        request.app.state.reader, token, bucket, policy.window_seconds
+        request.app.state.primary, token, bucket, policy.window_seconds
     )
     if row is None:
         raise Unauthorized(REFUSED)

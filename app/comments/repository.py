@@ -39,11 +39,13 @@ _ADD_TO_PUBLISHED = (
 
 
 async def add_to_published(
-    session: AsyncSession, post_id: uuid.UUID, author_id: uuid.UUID, body: str
-) -> CommentRow | None:
-    """Insert the comment if the post is published, in one statement; None otherwise."""
+    writer: Reader, post_id: uuid.UUID, author_id: uuid.UUID, body: str
+) -> Any | None:
+    """Insert the comment if the post is published, in one statement; None otherwise. The row
+    has the `CommentRow` columns."""
     params = {"id": uuid.uuid4(), "post_id": post_id, "author_id": author_id, "body": body}
-    return (await session.execute(_ADD_TO_PUBLISHED, params)).one_or_none()
+    rows = await writer.fetch(_ADD_TO_PUBLISHED, params)
+    return rows[0] if rows else None
 
 
 async def get_on_post(

@@ -4,16 +4,20 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from starlette.responses import Response
 
-from app.auth.dependencies import CurrentWriter, PublicReadDep
+from app.auth.dependencies import CurrentWriter, PublicReadDep, get_current_writer
+from app.auth.roles import Caller
 from app.comments import service
 from app.contract import AuthorSummary, Comment, CommentCreate, CommentPage
 from app.db.pagination import PageRequest
+from app.db.reads import Reader
 from app.db.session import SessionDep
-from app.http.idempotency import Created, IdempotencyKeyHeader, fingerprint, idempotent_create
+from app.http.idempotency import Created, fingerprint, idempotency_key, idempotent_create
+from app.http.lean_routes import lean_post
 from app.http.pagination import CursorQuery, LimitQuery
 from app.http.responses import json_bytes, json_response
 
-router = APIRouter(prefix="/api/v1/posts/{post_id:uuid}/comments", tags=["comments"])
+PATH = "/api/v1/posts/{post_id:uuid}/comments"
+router = APIRouter(prefix=PATH, tags=["comments"])
 
 
 def to_contract(comment: Any, author_name: str) -> Comment:
@@ -40,22 +44,19 @@ async def list_comments(
     return json_response(CommentPage(items=items, next_cursor=found.next_cursor))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=Comment)
-async def create_comment(
-    post_id: uuid.UUID,
-    body: CommentCreate,
-    user: CurrentWriter,
-    session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Response:
-    async def create() -> Created:
-        comment = await service.create(session, user, post_id, body)
+# A lean route, as `createPost` is (app.posts.router).
+@lean_post(router.routes, PATH, CommentCreate, 201, get_current_writer)
+async def create_comment(request: Request, user: Caller, body: CommentCreate) -> Response:
+    key = idempotency_key(request)
+    post_id: uuid.UUID = request.path_params["post_id"]
+
+    async def create(writer: Reader) -> Created:
+        comment = await service.create(writer, user, post_id, body)
         location = f"{request.url.path}/{comment.id}"
         return Created(json_bytes(to_contract(comment, user.display_name)), location)
 
-    request_fingerprint = fingerprint(request, body)
-    return await idempotent_create(session, user.id, idempotency_key, request_fingerprint, create)
+    primary = request.app.state.primary
+    return await idempotent_create(primary, user.id, key, fingerprint(request, body), create)
 
 
 @router.delete(

@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.roles import Principal, is_admin
 from app.comments import repository
-from app.comments.repository import CommentRow
 from app.contract import CommentCreate
 from app.db.pagination import Page, PageRequest
 from app.db.reads import Reader
@@ -22,19 +21,21 @@ async def list_visible(
     return await repository.list_page(reader, post_id, page)
 
 
-async def create(
-    session: AsyncSession, author: Principal, post_id: uuid.UUID, body: CommentCreate
-) -> CommentRow:
-    """The common case is one statement; only a refusal looks at the post to say why."""
-    comment = await repository.add_to_published(session, post_id, author.id, body.body)
+NOT_PUBLISHED = "Only published posts take comments."
+
+
+async def create(writer: Reader, author: Principal, post_id: uuid.UUID, body: CommentCreate) -> Any:
+    """The common case is one statement; only a refusal looks at the post to say why (404 for
+    a post the author cannot see, 409 for a draft). A post published between the two looks
+    takes the comment; one unpublished again by then refuses it."""
+    comment = await repository.add_to_published(writer, post_id, author.id, body.body)
     if comment is not None:
         return comment
-    post = await posts_service.get_visible_locked(session, author, post_id)  # 404 if unseen
-    if post.status != "published":
-        raise Conflict("Only published posts take comments.")
-    # Published between the two statements; the post is locked now, so this one holds.
-    comment = await repository.add_to_published(session, post_id, author.id, body.body)
-    assert comment is not None
+    post = await posts_service.read_visible(writer, author, post_id)
+    if post.status == "published":
+        comment = await repository.add_to_published(writer, post_id, author.id, body.body)
+    if comment is None:
+        raise Conflict(NOT_PUBLISHED)
     return comment
 
 

@@ -2,12 +2,12 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import ClauseElement, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.db.faults import PoolExhausted, is_unavailable
+from app.db.reads import arguments
 
 logger = logging.getLogger("app.db")
 
@@ -133,6 +134,27 @@ async def _rollback_quietly(session: AsyncSession) -> None:
         if not is_unavailable(error):
             raise
         logger.debug("rollback on a broken connection failed", exc_info=True)
+
+
+class SessionStatements:
+    """A `Writer` (app.db.reads) inside a session's transaction: services written for the plain
+    pool then join a larger unit of work (the demo data is one transaction)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def fetch(
+        self, statement: ClauseElement, params: Mapping[str, Any] | None = None
+    ) -> Sequence[Any]:
+        sql, args = arguments(statement, params)  # as the plain pool runs it
+        connection = await self._session.connection()
+        result = await connection.exec_driver_sql(sql, tuple(args))
+        return result.all() if result.returns_rows else []  # as asyncpg's fetch
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator["SessionStatements"]:
+        async with self._session.begin_nested():
+            yield self
 
 
 # scope="function": commit before the response is sent, so a client never sees a success

@@ -12,23 +12,23 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Header, Request
-from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from starlette.responses import Response
 
 from app.db import idempotency as keys
-from app.db.models import IdempotencyKey
+from app.db.reads import Reader, Writer
 from app.errors import Conflict, InvalidField
 from app.http.responses import json_response
 
 KEY_LIFETIME = timedelta(hours=24)
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7E]+$"),
-]
+HEADER = "Idempotency-Key"
+_KEY: TypeAdapter[str] = TypeAdapter(
+    Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x21-\x7E]+$")]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,18 @@ class Created:
         return json_response(self.body, 201, headers)
 
 
+def idempotency_key(request: Request) -> str | None:
+    """The request's `Idempotency-Key`, if it sent one; a malformed one is a 422."""
+    if (value := request.headers.get(HEADER)) is None:
+        return None
+    try:
+        return _KEY.validate_python(value)
+    except ValidationError as error:
+        # A TypeAdapter's errors have no location of their own: the header's name is it.
+        located = [{**problem, "loc": ("header", HEADER)} for problem in error.errors()]
+        raise RequestValidationError(located) from None
+
+
 def fingerprint(request: Request, body: BaseModel) -> str:
     """What makes two requests "the same" for a key: method, path and the validated body."""
     payload = [request.method, request.url.path, body.model_dump(mode="json")]
@@ -54,23 +66,29 @@ def fingerprint(request: Request, body: BaseModel) -> str:
 
 
 async def idempotent_create(
-    session: AsyncSession,
+    database: Writer,
     user_id: uuid.UUID,
     key: str | None,
     request_fingerprint: str,
-    create: Callable[[], Awaitable[Created]],
+    create: Callable[[Reader], Awaitable[Created]],
 ) -> Response:
+    """`create` on its own (one statement commits by itself) without a key; with one, in a
+    transaction with the key's claim and the stored answer."""
     if key is None:
-        return (await create()).response()
+        return (await create(database)).response()
     expired_before = datetime.now(UTC) - KEY_LIFETIME
-    if await keys.claim(session, user_id, key, request_fingerprint, expired_before):
-        created = await create()
-        await keys.store(session, user_id, key, created.body, created.location, created.etag)
-        return created.response()
-    return _replay(await keys.get(session, user_id, key), request_fingerprint)
+    async with database.transaction() as transaction:
+        if await keys.claim(transaction, user_id, key, request_fingerprint, expired_before):
+            created = await create(transaction)
+            await keys.store(
+                transaction, user_id, key, created.body, created.location, created.etag
+            )
+            return created.response()
+        stored = await keys.get(transaction, user_id, key)
+    return _replay(stored, request_fingerprint)
 
 
-def _replay(stored: IdempotencyKey | None, request_fingerprint: str) -> Response:
+def _replay(stored: Any | None, request_fingerprint: str) -> Response:
     if stored is None or stored.response_body is None or stored.location is None:
         raise Conflict("A request with this Idempotency-Key is still being processed.")
     if stored.fingerprint != request_fingerprint:

@@ -55,7 +55,7 @@ async def enforce(request: Request, policy: Policy, subject: str, message: str) 
     """Count one request against `policy`; 429 with Retry-After once it is spent."""
     bucket = policy.bucket(subject)
     hits, window_start = await rate_limits.hit(
-        request.app.state.reader, bucket, policy.window_seconds
+        request.app.state.primary, bucket, policy.window_seconds
     )
     apply(request, policy, hits, window_start, message)
 

@@ -187,11 +187,11 @@ def _bound(column: str) -> Any:
 _INSERT = _insert_statement()
 
 
-async def insert_unless_slug_taken(session: AsyncSession, post: NewPost) -> PostRow | None:
+async def insert_unless_slug_taken(writer: Reader, post: NewPost) -> PostRow | None:
     """Insert the post and read it back, in one statement; None when the slug is taken
     (before, or by a concurrent insert that won)."""
-    params = {"id": uuid.uuid4(), **asdict(post)}
-    return (await session.execute(_INSERT, params)).one_or_none()
+    rows = await writer.fetch(_INSERT, {"id": uuid.uuid4(), **asdict(post)})
+    return rows[0] if rows else None
 
 
 @lru_cache(maxsize=32)

@@ -38,14 +38,15 @@ def _distinct_tags(tags: list[Tag]) -> list[str]:
     return values
 
 
-async def create(session: AsyncSession, author: Caller, body: PostCreate) -> PostRow:
+async def create(writer: Reader, author: Caller, body: PostCreate) -> PostRow:
+    """One statement per slug tried: atomic by itself, or part of the writer's transaction."""
     tags = _distinct_tags(body.tags) if body.tags is not MISSING else []
     base = slug = slugs.slugify(body.title)
     # The plain slug first; when the unique index refuses it (taken before, or by a concurrent
     # post with the same title), a suffixed variant.
     for _ in range(SLUG_ATTEMPTS):
         post = NewPost(author.id, slug, body.title, body.body, tags)
-        if (created := await repository.insert_unless_slug_taken(session, post)) is not None:
+        if (created := await repository.insert_unless_slug_taken(writer, post)) is not None:
             return created
         slug = slugs.with_suffix(base)
     raise Conflict("Could not find a free slug for this title; retry.")
