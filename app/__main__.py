@@ -1,20 +1,46 @@
-"""`python -m app`: migrate, then serve on http://127.0.0.1:8000.
+"""`python -m app`: migrate, then serve on http://127.0.0.1:8000, with the job worker beside it.
 
-With `DATABASE_URL` unset, an embedded PostgreSQL keeps its data under `.data/`.
+With `DATABASE_URL` unset, an embedded PostgreSQL keeps its data under `.data/`. With
+`SMTP_URL` unset in development, a local mail sink (app.mailsink) receives every mail the
+worker sends, saves it under `.data/mail/` and prints its links. `python -m app worker` runs
+the worker alone (app.jobs.worker).
 """
 
 import argparse
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from types import FrameType
 
 import uvicorn
 
-from app.config import get_settings
+from app import config
+from app.config import Environment, get_settings
 from app.db import migrate
 from app.db.embedded import resolve_database_url
 from app.seed import seed_and_report
 
+# How long a child (worker, mail sink) may take to stop before it is killed. A worker killed
+# mid-job loses nothing: another run picks the job up once its heartbeat is stale.
+CHILD_STOP_SECONDS = 10
+SINK_START_SECONDS = 15
+
 
 def main() -> None:
+    if sys.argv[1:2] == ["worker"]:
+        from app.jobs import worker
+
+        worker.main(sys.argv[2:])
+        return
+    serve()
+
+
+def serve() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -23,14 +49,34 @@ def main() -> None:
     parser.add_argument("--demo", action="store_true", help="load demo users, posts and comments")
     args = parser.parse_args()
 
+    # SIGTERM unwinds like Ctrl-C, so the children are stopped too (uvicorn handles the
+    # signal while it serves, then raises it again once it has shut down).
+    previous = signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        _serve(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(args: argparse.Namespace) -> None:
     settings = get_settings()
     url = resolve_database_url(settings)
-    # Workers and the reloader re-import the app: hand them the resolved URL.
+    # Workers, the reloader and the job worker re-read the settings: hand them the resolved URL.
     os.environ["DATABASE_URL"] = url
     migrate.upgrade(url)
     if args.demo:
         seed_and_report(url)
-    trusted_proxies = settings.forwarded_allow_ips.strip()
+    with ExitStack() as children:
+        if not settings.smtp_url and settings.environment is Environment.development:
+            os.environ["SMTP_URL"] = children.enter_context(_mail_sink())
+            config.get_settings.cache_clear()  # the API in this process reads it too
+        elif not settings.smtp_url:
+            print("SMTP_URL is not set: mails wait in the queue until it is", flush=True)
+        children.enter_context(_child([sys.executable, "-m", "app", "worker"]))
+        _serve_api(args, settings.forwarded_allow_ips.strip())
+
+
+def _serve_api(args: argparse.Namespace, trusted_proxies: str) -> None:
     print(f"Inkwell API on http://{args.host}:{args.port}  (docs: /docs)", flush=True)
     uvicorn.run(
         "app.asgi:app",
@@ -45,6 +91,46 @@ def main() -> None:
         server_header=False,  # no banner naming the server software
         access_log=False,
     )
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _child(argv: list[str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A process that lives as long as the block; asked to stop (SIGTERM), then killed."""
+    process = subprocess.Popen(argv)  # noqa: S603 - our own interpreter and module
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=CHILD_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def _mail_sink() -> Iterator[str]:
+    """The development mail sink on a free loopback port; yields its SMTP_URL once it
+    accepts connections."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    argv = [sys.executable, "-m", "app.mailsink", "--port", str(port)]
+    with _child(argv) as process:
+        deadline = time.monotonic() + SINK_START_SECONDS
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the mail sink did not start") from None
+                time.sleep(0.1)
+        yield f"smtp://127.0.0.1:{port}"
 
 
 if __name__ == "__main__":

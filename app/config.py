@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = Field(default=50, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     writes_per_minute: int = Field(default=60, ge=1)
+    # Mails about one account (verification, reset, "you already have an account") per hour:
+    # nobody can flood an inbox through the API.
+    account_mails_per_hour: int = Field(default=5, ge=1)
     log_level: str = "INFO"
     # Connections per worker process. Small pools serve best: PostgreSQL runs one process per
     # connection, and more of them than its cores only contend (on 2 cores, 5 read
@@ -59,6 +62,12 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(default=2.0, gt=0, le=30)
     # How long opening a connection may take (an unreachable host otherwise hangs ~60 s).
     database_connect_timeout: float = Field(default=5.0, gt=0, le=60)
+    # Where the worker sends mail: smtp://host:port, smtp+starttls://user:pass@host:587 or
+    # smtps://user:pass@host:465. Unset in development: `python -m app` starts a local sink.
+    smtp_url: str | None = None
+    mail_from: str = "Inkwell <no-reply@inkwell.localhost>"
+    # The frontend's base URL: mailed links (reset, verification) point at its pages.
+    app_url: str = "http://localhost:5173"
 
     @model_validator(mode="before")
     @classmethod

@@ -15,6 +15,10 @@ class AppError(Exception):
     """A failure the client can act on. Subclasses fix the status; `detail` says what happened."""
 
     status: ClassVar[HTTPStatus] = HTTPStatus.INTERNAL_SERVER_ERROR
+    # A problem type a program can match on (RFC 9457); `about:blank` when the status says it
+    # all, and then the title is the status phrase.
+    type: ClassVar[str] = "about:blank"
+    title: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -33,6 +37,13 @@ class BadRequest(AppError):
     status = HTTPStatus.BAD_REQUEST
 
 
+class InvalidToken(BadRequest):
+    """A mailed link's token that is unknown, expired or used."""
+
+    type = "urn:inkwell:problem:invalid-token"
+    title = "Invalid Token"
+
+
 class Unauthorized(AppError):
     status = HTTPStatus.UNAUTHORIZED
 
@@ -42,6 +53,13 @@ class Unauthorized(AppError):
 
 class Forbidden(AppError):
     status = HTTPStatus.FORBIDDEN
+
+
+class EmailNotVerified(Forbidden):
+    """Publishing and commenting need a verified email."""
+
+    type = "urn:inkwell:problem:email-not-verified"
+    title = "Email Not Verified"
 
 
 class NotFound(AppError):

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth_service
 from app.comments import service as comments_service
+from app.config import Settings, get_settings
 from app.contract import CommentCreate, PostCreate, UserCreate
 from app.db.models import User
 from app.db.session import SessionStatements, create_engine, create_sessionmaker
@@ -30,12 +31,16 @@ async def _people(session: AsyncSession) -> list[User]:
         user = await auth_service.register(
             session, UserCreate(email=email, password=DEMO_PASSWORD, display_name=name)
         )
+        assert user is not None, "seeded only into a database without users"
         user.role = role
+        user.email_verified = True  # demo people can publish and comment at once
+        user.notify_on_comment = False  # no mail about the demo's own comments (see `seed`)
         people.append(user)
+    await session.flush()
     return people
 
 
-async def _posts(session: AsyncSession, people: list[User]) -> None:
+async def _posts(session: AsyncSession, settings: Settings, people: list[User]) -> None:
     for number in range(1, 31):
         author = people[number % len(people)]
         tags = [TOPICS[number % len(TOPICS)], TOPICS[(number + 2) % len(TOPICS)]]
@@ -56,7 +61,9 @@ async def _posts(session: AsyncSession, people: list[User]) -> None:
         for reader in people:
             if reader.id != author.id:
                 body = CommentCreate(body=f"{reader.display_name} enjoyed part {number}.")
-                await comments_service.create(SessionStatements(session), reader, post.id, body)
+                await comments_service.create(
+                    SessionStatements(session), settings, reader, post.id, body
+                )
 
 
 async def seed(database_url: str) -> bool:
@@ -66,7 +73,10 @@ async def seed(database_url: str) -> bool:
         async with create_sessionmaker(engine)() as session:
             if await users_service.any_exist(session):
                 return False
-            await _posts(session, await _people(session))
+            people = await _people(session)
+            await _posts(session, get_settings(), people)
+            for person in people:
+                person.notify_on_comment = True
             await session.commit()
             return True
     finally:

@@ -1,24 +1,40 @@
 """A real uvicorn server on a scratch database, for contract runs, client tests and benchmarks.
 
-As a command: `python -m contracts_tests.live_server -- CMD ARGS...` starts the server, runs CMD
-with `INKWELL_BASE_URL` set, and exits with CMD's status.
+As a command: `python -m contracts_tests.live_server -- CMD ARGS...` starts the server with its
+mail (the job worker, sending to the development mail sink), runs CMD with `INKWELL_BASE_URL`
+set to the server and `INKWELL_MAIL_DIR` to the folder where every mail the server sends lands
+as an `.eml` file, and exits with CMD's status. `CORS_ORIGINS` and `APP_URL` (the frontend that
+mailed links point at) are passed on to the server from the environment.
 """
 
+import asyncio
 import os
 import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import asyncpg
+
+from app.db.reads import asyncpg_dsn
 from app.db.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 30
+# How long a process of ours may take to stop once asked before it is killed. A worker killed
+# mid-job loses nothing that matters here: the database is thrown away.
+STOP_SECONDS = 15
+# How the worker's queue connection names itself (app.jobs.worker.APPLICATION_NAME; importing
+# that module here would cost this process the worker's own seconds of imports).
+WORKER_APPLICATION_NAME = "inkwell-worker"
+# Log levels at which the mail sink also prints a line per mail (recipient, subject, links).
+_TALKATIVE = {"DEBUG", "INFO"}
 
 
 def free_port() -> int:
@@ -55,11 +71,92 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
+def _running(
+    argv: list[str], env: dict[str, str], *, quiet: bool = False
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A process of ours for the length of the block: asked to stop (SIGTERM), then killed."""
+    output = subprocess.DEVNULL if quiet else None
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=output)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> None:
+    """Poll until something accepts TCP connections on loopback `port`, failing fast if the
+    process dies."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"the {name} exited with {process.returncode} while starting")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the {name} did not start within {STARTUP_SECONDS}s")
+        time.sleep(0.1)
+
+
+async def _worker_connected(database_url: str) -> bool:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        found = await connection.fetchval(
+            "SELECT EXISTS (SELECT FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = $1)",
+            WORKER_APPLICATION_NAME,
+        )
+        return bool(found)
+    finally:
+        await connection.close()
+
+
+def _wait_worker(database_url: str, process: subprocess.Popen[bytes]) -> None:
+    """Poll until the job worker has its queue connection to the database, failing fast if
+    it dies. Jobs enqueued before then are not lost (it looks for waiting jobs as it starts),
+    only late: its imports alone take seconds on a busy machine."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not asyncio.run(_worker_connected(database_url)):
+        if process.poll() is not None:
+            raise RuntimeError(f"the worker exited with {process.returncode} while starting")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the worker did not connect within {STARTUP_SECONDS}s")
+        time.sleep(0.2)
+
+
+@contextmanager
+def mail_sink(folder: Path, env: dict[str, str]) -> Iterator[str]:
+    """The development mail sink (app.mailsink) on a free loopback port, saving every mail it
+    receives into `folder` as an `.eml` file; yields its SMTP_URL once it accepts mail. It
+    prints a line per mail only when the server logs at INFO or below (see live_server)."""
+    port = free_port()
+    argv = [sys.executable, "-m", "app.mailsink", "--port", str(port), "--dir", str(folder)]
+    with _running(argv, env, quiet=env["LOG_LEVEL"] not in _TALKATIVE) as process:
+        _wait_listening(port, process, "mail sink")
+        yield f"smtp://127.0.0.1:{port}"
+
+
+@contextmanager
 def live_server(
-    *, workers: int = 1, extra_env: dict[str, str] | None = None
+    *,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    mail_dir: Path | None = None,
 ) -> Iterator[tuple[str, str]]:
-    """Yield (base URL, database URL) of a server running on a fresh, migrated database."""
-    with scratch_database(os.environ.get("DATABASE_URL")) as database_url:
+    """Yield (base URL, database URL) of a server running on a fresh, migrated database.
+
+    With `mail_dir`, the mail the server enqueues is sent too: the job worker
+    (`python -m app worker`) runs beside it on the same database, sending to a mail sink that
+    saves each mail into `mail_dir`. Without it nothing sends the queued mail.
+    """
+    with scratch_database(os.environ.get("DATABASE_URL")) as database_url, ExitStack() as stack:
         port = free_port()
         env = {
             **os.environ,
@@ -70,6 +167,8 @@ def live_server(
             "LOG_LEVEL": os.environ.get("INKWELL_SERVER_LOG_LEVEL", "WARNING"),
             **(extra_env or {}),
         }
+        if mail_dir is not None:
+            env["SMTP_URL"] = stack.enter_context(mail_sink(mail_dir, env))
         command = [
             sys.executable,
             "-m",
@@ -85,14 +184,15 @@ def live_server(
             "--no-server-header",
             *proxy_flags(env),
         ]
-        process = subprocess.Popen(command, cwd=ROOT, env=env)
+        process = stack.enter_context(_running(command, env))
+        if mail_dir is not None:
+            worker = [sys.executable, "-m", "app", "worker"]
+            worker_process = stack.enter_context(_running(worker, env))
         base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(f"{base_url}/api/v1/health/ready", process)
-            yield base_url, database_url
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+        wait_ready(f"{base_url}/api/v1/health/ready", process)
+        if mail_dir is not None:
+            _wait_worker(database_url, worker_process)
+        yield base_url, database_url
 
 
 def main(argv: list[str]) -> int:
@@ -100,8 +200,15 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     command = argv[argv.index("--") + 1 :]
-    with live_server(extra_env={"CORS_ORIGINS": os.environ.get("CORS_ORIGINS", "")}) as (url, _):
-        return subprocess.run(command, env={**os.environ, "INKWELL_BASE_URL": url}).returncode
+    server_env = {"CORS_ORIGINS": os.environ.get("CORS_ORIGINS", "")}
+    if os.environ.get("APP_URL"):
+        server_env["APP_URL"] = os.environ["APP_URL"]
+    with (
+        tempfile.TemporaryDirectory(prefix="inkwell-mail-") as mail_dir,
+        live_server(extra_env=server_env, mail_dir=Path(mail_dir)) as (url, _),
+    ):
+        env = {**os.environ, "INKWELL_BASE_URL": url, "INKWELL_MAIL_DIR": mail_dir}
+        return subprocess.run(command, env=env).returncode
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ def server() -> Iterator[tuple[str, str]]:
         "WRITES_PER_MINUTE": UNLIMITED,
         "LOGIN_ATTEMPTS_PER_ACCOUNT": UNLIMITED,
         "LOGIN_ATTEMPTS_PER_ADDRESS": UNLIMITED,
+        "ACCOUNT_MAILS_PER_HOUR": UNLIMITED,
     }
     with live_server(extra_env=env) as urls:
         yield urls

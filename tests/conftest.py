@@ -31,6 +31,7 @@ from app.db.scratch import scratch_database
 from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.main import create_app
 from contracts_tests.live_server import free_port
+from tests import helpers
 from tests.helpers import clear_rate_limits
 
 
@@ -62,6 +63,7 @@ async def app(database_url: str) -> AsyncIterator[FastAPI]:
             task.result()
         await asyncio.sleep(0.01)
     application.state.base_url = f"http://127.0.0.1:{server.config.port}"
+    helpers.bind(lambda: application.state.primary)
     yield application
     server.should_exit = True
     await task
@@ -81,6 +83,9 @@ class TransactionReader:
         sql, args = arguments(statement, params)
         result = await self._connection.exec_driver_sql(sql, tuple(args))
         return result.all() if result.returns_rows else []  # as asyncpg's fetch
+
+    async def driver_connection(self) -> Any:
+        return (await self._connection.get_raw_connection()).driver_connection
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator["TransactionReader"]:
@@ -155,6 +160,7 @@ RATE_LIMIT_SETTINGS = (
     "login_attempts_per_account",
     "login_attempts_per_address",
     "login_window_seconds",
+    "account_mails_per_hour",
 )
 
 

@@ -1,11 +1,18 @@
 """Small steps many tests share: register, log in, make someone an admin."""
 
+import json
+import re
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.auth.service import account_name
+from app.contract import User as ContractUser
 
 PASSWORD = "correct horse battery"
 PROBLEM = "application/problem+json"
@@ -15,16 +22,57 @@ def unique_email(prefix: str = "user") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
 
 
+# Where helpers read and mark accounts: the app under test's plain pool (tests/conftest.py
+# binds it; in a test using `db` it is the test's own connection), or a live server's
+# database (tests/stress).
+_database: Callable[[], Any] | None = None
+_ACCOUNT = text(
+    "SELECT id, email, display_name, role, is_active, email_verified, notify_on_comment,"
+    " created_at FROM users WHERE email = :email"
+)
+_VERIFY = text("UPDATE users SET email_verified = true WHERE email = :email")
+
+
+def bind(database: Callable[[], Any]) -> None:
+    """`database()` answers the `Reader` (app.db.reads) to use at the moment of the call."""
+    global _database
+    _database = database
+
+
+@contextmanager
+def bound(database: Any) -> Iterator[None]:
+    """Helpers use `database` (a live server's) inside the block, and what they used before
+    after it."""
+    global _database
+    before, _database = _database, lambda: database
+    try:
+        yield
+    finally:
+        _database = before
+
+
 async def register(
-    client: httpx.AsyncClient, email: str | None = None, password: str = PASSWORD
+    client: httpx.AsyncClient,
+    email: str | None = None,
+    password: str = PASSWORD,
+    *,
+    verified: bool = True,
+    display_name: str = "Tester",
 ) -> dict[str, Any]:
+    """A new account as the contract's `User`; verified (as if its owner had followed the
+    mailed link) unless asked otherwise."""
+    email = email or unique_email()
     response = await client.post(
         "/api/v1/auth/register",
-        json={"email": email or unique_email(), "password": password, "display_name": "Tester"},
+        json={"email": email, "password": password, "display_name": display_name},
     )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    assert response.status_code == 202, response.text
+    assert _database is not None, "tests.helpers.bind() first"
+    stored = {"email": account_name(email)}
+    if verified:
+        await _database().fetch(_VERIFY, stored)
+    rows = await _database().fetch(_ACCOUNT, stored)
+    return ContractUser.model_validate(rows[0], from_attributes=True).model_dump(mode="json")
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> dict[str, Any]:
@@ -112,3 +160,21 @@ async def clear_rate_limits(engine: AsyncEngine) -> None:
     """Rate-limit counters are committed outside any test transaction: reset them explicitly."""
     async with engine.begin() as connection:
         await connection.execute(text("DELETE FROM rate_limit_counters"))
+
+
+async def mails_to(db: AsyncConnection, address: str, about: str = "") -> list[dict[str, Any]]:
+    """The mails queued for `address` whose subject contains `about` (app.jobs.mail.Mail as
+    a dict), oldest first: jobs the worker has not taken yet, as the test's transaction sees
+    them."""
+    rows = await db.execute(
+        text("SELECT payload FROM pgqueuer.pgqueuer WHERE entrypoint = 'send_mail' ORDER BY id")
+    )
+    mails = [json.loads(payload) for (payload,) in rows]
+    return [mail for mail in mails if mail["to"] == address and about in mail["subject"]]
+
+
+def link_token(mail: dict[str, Any]) -> str:
+    """The one-time token in a mail's link."""
+    found = re.search(r"[?&]token=([A-Za-z0-9_-]+)", mail["text"])
+    assert found, mail["text"]
+    return found.group(1)

@@ -20,6 +20,7 @@ from tests.helpers import (
     create_post,
     login,
     make_admin,
+    register,
     unique_email,
     user_with_tokens,
 )
@@ -35,13 +36,7 @@ async def _admin(
 
 
 async def _named_user(client: httpx.AsyncClient, email: str, display_name: str) -> dict[str, Any]:
-    response = await client.post(
-        "/api/v1/auth/register",
-        json={"email": email, "password": PASSWORD, "display_name": display_name},
-    )
-    assert response.status_code == 201, response.text
-    user: dict[str, Any] = response.json()
-    return user
+    return await register(client, email, display_name=display_name)
 
 
 async def _list(

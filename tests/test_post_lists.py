@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.contract import Post, PostPage
 from tests.helpers import (
-    PASSWORD,
     POSTS,
     admin_with_tokens,
     assert_problem,
     bearer,
     create_post,
     login,
+    register,
     user_with_tokens,
 )
 
@@ -299,16 +299,8 @@ async def test_a_page_of_the_largest_posts_stays_far_under_a_megabyte(
     """100 posts of the longest body, title, tags and author name the contract allows, each
     character escaped to six bytes: a page of them is what the spec says (under 430 KB), and
     the full post is served whole by getPost (under 603 KB)."""
-    registered = await client.post(
-        "/api/v1/auth/register",
-        json={
-            "email": f"wide-{uuid.uuid4().hex[:8]}@example.com",
-            "password": PASSWORD,
-            "display_name": WIDE * 100,
-        },
-    )
-    assert registered.status_code == 201, registered.text
-    tokens = await login(client, registered.json()["email"])
+    registered = await register(client, display_name=WIDE * 100)
+    tokens = await login(client, registered["email"])
     post = await create_post(
         client,
         tokens,
@@ -326,7 +318,7 @@ async def test_a_page_of_the_largest_posts_stays_far_under_a_megabyte(
         ),
         {"id": post["id"]},
     )
-    author = registered.json()["id"]
+    author = registered["id"]
     for url in (f"{POSTS}?author_id={author}&limit=100", f"/api/v1/users/{author}/posts?limit=100"):
         page = await client.get(url)
         assert page.status_code == 200, page.text

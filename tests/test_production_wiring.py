@@ -78,7 +78,7 @@ async def _rows(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]
 async def test_a_published_post_is_there_at_once_for_another_connection(
     server: Server, http: httpx.AsyncClient
 ) -> None:
-    (account,) = await sign_up(http, 1)
+    (account,) = await sign_up(http, server.database_url, 1)
     for n in range(5):
         post = await create_post(http, account.tokens, publish=True, title=f"Fresh {n}")
         # A new client: a new socket, so nothing but the database links the write and the read.
@@ -94,7 +94,7 @@ async def test_a_published_post_is_there_at_once_for_another_connection(
 async def test_readers_and_writers_together_at_the_default_pool_sizes(
     server: Server, http: httpx.AsyncClient
 ) -> None:
-    accounts = await sign_up(http, 10)
+    accounts = await sign_up(http, server.database_url, 10)
     ledger = Ledger()
     assert await write_chain(http, accounts[0], ledger), ledger.report()  # something to read
     # Writers on a client of their own, as they would be: behind the readers' requests in one
@@ -111,7 +111,7 @@ async def test_readers_and_writers_together_at_the_default_pool_sizes(
 async def test_fifty_simultaneous_signed_in_writers_are_all_served(
     server: Server, http: httpx.AsyncClient
 ) -> None:
-    accounts = await sign_up(http, 10)
+    accounts = await sign_up(http, server.database_url, 10)
     ledger = Ledger()
     await all_of(*(write_chains(http, accounts[n % 10], ledger, 2) for n in range(50)))
     assert set(ledger.statuses()) <= {200, 201}, ledger.report()
@@ -122,7 +122,7 @@ async def test_a_small_pool_answers_writers_or_says_when_to_retry(
     small_pool_server: Server,
 ) -> None:
     async with client(small_pool_server.base_url) as http:
-        accounts = await sign_up(http, 5)
+        accounts = await sign_up(http, small_pool_server.database_url, 5)
         ledger = Ledger()
         await all_of(*(write_chains(http, accounts[n % 5], ledger, 2) for n in range(20)))
     # 503 only as a problem with Retry-After (a pool that cannot serve in time); never a 500.
@@ -136,7 +136,7 @@ async def _race_round(
 ) -> None:
     """The admin deletes a user while that user comments on the author's posts, the author
     deletes one of the user's comments and others comment too."""
-    (victim,) = await sign_up(http, 1)
+    (victim,) = await sign_up(http, cast["database_url"], 1)
     earlier = [await create_comment(http, victim.tokens, post_id) for post_id in posts]
     doomed = f"{POSTS}/{earlier[0]['post_id']}/comments/{earlier[0]['id']}"
 
@@ -162,11 +162,11 @@ async def _race_round(
 async def test_comment_counts_stay_exact_while_commenters_are_deleted(
     server: Server, http: httpx.AsyncClient
 ) -> None:
-    admin, author, *others = await sign_up(http, 4)
+    admin, author, *others = await sign_up(http, server.database_url, 4)
     await _rows(server.database_url, "UPDATE users SET role = 'admin' WHERE id = $1", admin.user_id)
     posts = [(await create_post(http, author.tokens, publish=True))["id"] for _ in range(3)]
     ledger = Ledger()
-    cast = {"admin": admin, "author": author, "others": others}
+    cast = {"admin": admin, "author": author, "others": others, "database_url": server.database_url}
     for _ in range(8):
         await _race_round(http, ledger, cast, posts)
     assert ledger.unexplained(allow_503=False) == [], ledger.report()
@@ -196,7 +196,7 @@ async def test_a_postgresql_restart_under_load_is_503_then_service_again(
     postgres: RestartablePostgres, server: Server, http: httpx.AsyncClient
 ) -> None:
     # Last in this module: the server it restarts PostgreSQL under is the module's.
-    accounts = await sign_up(http, 8)
+    accounts = await sign_up(http, server.database_url, 8)
     ledger = Ledger()
     assert await write_chain(http, accounts[0], ledger), ledger.report()
     async with running([http], ledger, accounts, writers=8, readers=8):

@@ -64,3 +64,17 @@ async def limit_login(
     address = rate_limit.client_address(request)
     await rate_limit.enforce(request, by_address, address, "Too many login attempts.")
     await limit_password_guess(request, settings, account, device_id)
+
+
+async def limit_account_mails(request: Request, settings: Settings, account: str) -> None:
+    """Mails about one address per hour (registration, reset, verification), counted whether
+    or not the address has an account, so the answer says nothing about that."""
+    policy = Policy("account-mails", settings.account_mails_per_hour, 3600)
+    await rate_limit.enforce(request, policy, _digest(account), "Too many mails to this address.")
+
+
+async def limit_by_address(request: Request, settings: Settings, name: str, message: str) -> None:
+    """The sign-in budget of the client address, for another kind of attempt (`name`):
+    reset requests, and guesses at mailed links' tokens."""
+    policy = Policy(name, settings.login_attempts_per_address, settings.login_window_seconds)
+    await rate_limit.enforce(request, policy, rate_limit.client_address(request), message)

@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.roles import Caller
 from app.auth.tokens import AccessClaims
 from app.db import rate_limits
-from app.db.models import RefreshToken, User
+from app.db.models import AccountToken, RefreshToken, User
 from app.db.reads import Reader
 
 _USERS = User.__table__.c
@@ -21,6 +22,8 @@ _CALLER_COLUMNS = (
     _USERS.display_name,
     _USERS.role,
     _USERS.is_active,
+    _USERS.email_verified,
+    _USERS.notify_on_comment,
     _USERS.created_at,
 )
 _TOKENS = RefreshToken.__table__.c
@@ -87,10 +90,16 @@ async def get_account_by_email(session: AsyncSession, email: str) -> User | None
 
 async def add_account(
     session: AsyncSession, *, email: str, display_name: str, password_hash: str
-) -> User:
+) -> User | None:
+    """The new account; None when the email is taken by a registration that committed
+    between the caller's check and this insert (the unique index decides, in a savepoint)."""
     user = User(email=email, display_name=display_name, password_hash=password_hash)
-    session.add(user)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(user)
+            await session.flush()
+    except IntegrityError:
+        return None
     await session.refresh(user)  # server defaults: role, is_active, created_at
     return user
 
@@ -144,3 +153,32 @@ async def end_all_sessions(session: AsyncSession, user_id: uuid.UUID, at: dateti
         .values(session_generation=User.session_generation + 1)
         .execution_options(synchronize_session=False)
     )
+
+
+async def add_account_token(
+    session: AsyncSession, user_id: uuid.UUID, purpose: str, token_hash: str, expires_at: datetime
+) -> None:
+    session.add(
+        AccountToken(user_id=user_id, purpose=purpose, token_hash=token_hash, expires_at=expires_at)
+    )
+    await session.flush()
+
+
+async def redeem_account_token(
+    session: AsyncSession, purpose: str, token_hash: str, now: datetime
+) -> uuid.UUID | None:
+    """Mark the token used if it is unused, unexpired and for `purpose`; its account, or None.
+    One statement: of two requests racing with one token, exactly one gets the account."""
+    statement = (
+        update(AccountToken)
+        .where(
+            AccountToken.token_hash == token_hash,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(AccountToken.user_id)
+    )
+    user_id: uuid.UUID | None = (await session.execute(statement)).scalar_one_or_none()
+    return user_id

@@ -10,7 +10,7 @@ from app.config import Settings
 from app.contract import TokenPair, UserCreate
 from app.db.models import RefreshToken, User
 from app.db.session import CommitAnyway
-from app.errors import Conflict, InvalidField, Unauthorized
+from app.errors import InvalidField, Unauthorized
 from app.keys import Keys
 
 INVALID_LOGIN = "The email or password is not correct."
@@ -34,15 +34,18 @@ def check_password_rules(password: str, email: str, location: str) -> None:
         raise InvalidField(location, "The password must not be the email address.")
 
 
-async def register(session: AsyncSession, body: UserCreate) -> User:
+async def register(session: AsyncSession, body: UserCreate) -> User | None:
+    """The new account, or None when the address has one already: the caller answers both the
+    same (the owner is told by mail), and this takes as long either way (a password hash)."""
     check_password_rules(body.password, body.email, "body.password")
     email = account_name(body.email)
     if len(email) > MAX_EMAIL_LENGTH:
         raise InvalidField("body.email", f"At most {MAX_EMAIL_LENGTH} characters once lowercased.")
     if await repository.get_account_by_email(session, email):
-        raise Conflict("An account with this email already exists.")
+        await passwords.burn_verification_time(body.password)
+        return None
     password_hash = await passwords.hash_password(body.password)
-    return await repository.add_account(
+    return await repository.add_account(  # None too if a racing registration won
         session, email=email, display_name=body.display_name, password_hash=password_hash
     )
 

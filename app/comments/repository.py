@@ -48,6 +48,27 @@ async def add_to_published(
     return rows[0] if rows else None
 
 
+# Whom a new comment on a post is mailed to: the post's author, when they want such mails.
+_TO_NOTIFY = (
+    select(_POSTS.title, User.__table__.c.email)
+    .join_from(Post.__table__, User.__table__, User.__table__.c.id == _POSTS.author_id)
+    .where(
+        _POSTS.id == bindparam("post_id"),
+        _POSTS.author_id != bindparam("commenter_id"),
+        User.__table__.c.notify_on_comment,
+    )
+)
+
+
+async def author_to_notify(
+    reader: Reader, post_id: uuid.UUID, commenter_id: uuid.UUID
+) -> Any | None:
+    """The post's `title` and its author's `email`, unless the author is the commenter or
+    opted out of comment mails."""
+    rows = await reader.fetch(_TO_NOTIFY, {"post_id": post_id, "commenter_id": commenter_id})
+    return rows[0] if rows else None
+
+
 async def get_on_post(
     session: AsyncSession, post_id: uuid.UUID, comment_id: uuid.UUID
 ) -> CommentRow | None:

@@ -9,7 +9,7 @@ from app.auth.roles import Caller
 from app.comments import service
 from app.contract import AuthorSummary, Comment, CommentCreate, CommentPage
 from app.db.pagination import PageRequest
-from app.db.reads import Reader
+from app.db.reads import Transaction
 from app.db.session import SessionDep
 from app.http.idempotency import Created, fingerprint, idempotency_key, idempotent_create
 from app.http.lean_routes import lean_post
@@ -44,19 +44,24 @@ async def list_comments(
     return json_response(CommentPage(items=items, next_cursor=found.next_cursor))
 
 
-# A lean route, as `createPost` is (app.posts.router).
+# A lean route, as `createPost` is (app.posts.router). Only the caller's statement runs
+# before the transaction.
 @lean_post(router.routes, PATH, CommentCreate, 201, get_current_writer)
 async def create_comment(request: Request, user: Caller, body: CommentCreate) -> Response:
     key = idempotency_key(request)
     post_id: uuid.UUID = request.path_params["post_id"]
 
-    async def create(writer: Reader) -> Created:
-        comment = await service.create(writer, user, post_id, body)
+    settings = request.app.state.settings
+
+    async def create(transaction: Transaction) -> Created:
+        comment = await service.create(transaction, settings, user, post_id, body)
         location = f"{request.url.path}/{comment.id}"
         return Created(json_bytes(to_contract(comment, user.display_name)), location)
 
-    primary = request.app.state.primary
-    return await idempotent_create(primary, user.id, key, fingerprint(request, body), create)
+    # Always a transaction: the comment and the mail to the post's author commit together.
+    async with request.app.state.primary.transaction() as transaction:
+        request_fingerprint = fingerprint(request, body)
+        return await idempotent_create(transaction, user.id, key, request_fingerprint, create)
 
 
 @router.delete(

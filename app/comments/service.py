@@ -5,12 +5,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.roles import Principal, is_admin
-from app.comments import repository
+from app.auth.roles import Caller, Principal, is_admin
+from app.comments import mails, repository
+from app.config import Settings
 from app.contract import CommentCreate
 from app.db.pagination import Page, PageRequest
-from app.db.reads import Reader
-from app.errors import Conflict, Forbidden, NotFound
+from app.db.reads import Reader, Transaction
+from app.errors import Conflict, EmailNotVerified, Forbidden, NotFound
+from app.jobs.queue import enqueue_mail
 from app.posts import service as posts_service
 
 
@@ -24,7 +26,27 @@ async def list_visible(
 NOT_PUBLISHED = "Only published posts take comments."
 
 
-async def create(writer: Reader, author: Principal, post_id: uuid.UUID, body: CommentCreate) -> Any:
+async def create(
+    transaction: Transaction,
+    settings: Settings,
+    author: Caller,
+    post_id: uuid.UUID,
+    body: CommentCreate,
+) -> Any:
+    """The comment, and in the same transaction the mail to the post's author."""
+    if not author.email_verified:
+        raise EmailNotVerified("Verify your email to comment: follow the link we mailed you.")
+    comment = await _add(transaction, author, post_id, body)
+    notify = await repository.author_to_notify(transaction, post_id, author.id)
+    if notify is not None:
+        mail = mails.new_comment(
+            settings, notify.email, post_id, notify.title, author.display_name, body.body
+        )
+        await enqueue_mail(await transaction.driver_connection(), mail)
+    return comment
+
+
+async def _add(writer: Reader, author: Principal, post_id: uuid.UUID, body: CommentCreate) -> Any:
     """The common case is one statement; only a refusal looks at the post to say why (404 for
     a post the author cannot see, 409 for a draft). A post published between the two looks
     takes the comment; one unpublished again by then refuses it."""

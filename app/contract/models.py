@@ -48,7 +48,7 @@ class Role(StrEnum):
 
 class User(ContractModel):
     """
-    A user account as others see it (never includes the password).
+    A user account as its owner and admins see it (never includes the password).
     """
 
     id: UUID
@@ -73,6 +73,14 @@ class User(ContractModel):
     is_active: bool
     """
     `false` when an admin deactivated the account.
+    """
+    email_verified: bool
+    """
+    `true` once the owner followed the verification link.
+    """
+    notify_on_comment: bool
+    """
+    Whether the user is mailed about comments on their posts.
     """
     created_at: AwareDatetime
 
@@ -120,6 +128,10 @@ class ProfileUpdate(ContractModel):
     """
     The name shown beside the user's posts and comments.
     """
+    notify_on_comment: bool | MISSING = MISSING
+    """
+    `false` stops the mails about comments on your posts.
+    """
 
 
 class PasswordChange(ContractModel):
@@ -166,6 +178,69 @@ class TokenRequest(ContractModel):
     `DeviceToken`, or empty: a form field sent without a value is treated as omitted
     (RFC 6749, section 3.1).
 
+    """
+
+
+class Accepted(ContractModel):
+    """
+    A request was accepted; what follows arrives by mail.
+    """
+
+    detail: Annotated[str, Field(max_length=200)]
+
+
+class PasswordResetRequest(ContractModel):
+    """
+    The address to send a reset link to.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    email: Annotated[
+        str,
+        Field(
+            max_length=254, min_length=3, pattern='^[^@ \\t\\n\\r\\f\\v]+@[^@ \\t\\n\\r\\f\\v]+$'
+        ),
+    ]
+    """
+    An email address. Only its shape (`local@domain`, no ASCII whitespace) is checked:
+    deliverability is not, and special-use domains such as `example.test` are accepted on
+    purpose. The pattern names its whitespace explicitly because `\\s` differs between
+    regex engines.
+
+    """
+
+
+class PasswordReset(ContractModel):
+    """
+    A reset link's token and the new password.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    token: Annotated[str, Field(max_length=128, min_length=1, pattern='^[A-Za-z0-9_-]+$')]
+    """
+    The one-time token from a mailed link.
+    """
+    new_password: Annotated[str, Field(max_length=128, min_length=8)]
+    """
+    8 to 128 characters (NIST SP 800-63B), not equal to the email.
+    """
+
+
+class EmailVerification(ContractModel):
+    """
+    A verification link's token.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    token: Annotated[str, Field(max_length=128, min_length=1, pattern='^[A-Za-z0-9_-]+$')]
+    """
+    The one-time token from a mailed link.
     """
 
 

@@ -47,11 +47,21 @@ class Reader(Protocol):
         """The rows of `statement`, each readable by column name as an attribute."""
 
 
+class Transaction(Reader, Protocol):
+    """Statements in one transaction on one connection."""
+
+    async def driver_connection(self) -> asyncpg.Connection:
+        """The asyncpg connection, for a library that joins the transaction (the job queue)."""
+
+    def transaction(self) -> "AbstractAsyncContextManager[Transaction]":
+        """A nested transaction (a savepoint)."""
+
+
 class Writer(Reader, Protocol):
     """A `Reader` on the primary whose `fetch` may change rows (each statement commits by
     itself), and which runs several statements as one transaction."""
 
-    def transaction(self) -> "AbstractAsyncContextManager[Reader]":
+    def transaction(self) -> "AbstractAsyncContextManager[Transaction]":
         """One connection in BEGIN ... COMMIT; rolled back when the block raises."""
 
 
@@ -98,6 +108,14 @@ class _InTransaction:
     ) -> Sequence[Row]:
         return await _fetch(self._connection, statement, params)
 
+    async def driver_connection(self) -> asyncpg.Connection:
+        return self._connection
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator["_InTransaction"]:
+        async with self._connection.transaction():
+            yield self
+
 
 class PoolReader:
     """A `Reader` and, on the primary, a `Writer`."""
@@ -138,7 +156,7 @@ class PoolReader:
         return rows
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Reader]:
+    async def transaction(self) -> AsyncIterator[Transaction]:
         connection = await self._pool.acquire()
         try:
             async with connection.transaction():

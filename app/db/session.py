@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import ClauseElement, event
 from sqlalchemy.engine import ExceptionContext
@@ -150,6 +151,11 @@ class SessionStatements:
         connection = await self._session.connection()
         result = await connection.exec_driver_sql(sql, tuple(args))
         return result.all() if result.returns_rows else []  # as asyncpg's fetch
+
+    async def driver_connection(self) -> asyncpg.Connection:
+        connection = await (await self._session.connection()).get_raw_connection()
+        driver: asyncpg.Connection = connection.driver_connection
+        return driver
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator["SessionStatements"]:

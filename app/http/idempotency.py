@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -20,7 +20,7 @@ from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from starlette.responses import Response
 
 from app.db import idempotency as keys
-from app.db.reads import Reader, Writer
+from app.db.reads import Transaction, Writer
 from app.errors import Conflict, InvalidField
 from app.http.responses import json_response
 
@@ -65,12 +65,15 @@ def fingerprint(request: Request, body: BaseModel) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+Database = TypeVar("Database", bound=Writer)
+
+
 async def idempotent_create(
-    database: Writer,
+    database: Database,
     user_id: uuid.UUID,
     key: str | None,
     request_fingerprint: str,
-    create: Callable[[Reader], Awaitable[Created]],
+    create: Callable[[Database | Transaction], Awaitable[Created]],
 ) -> Response:
     """`create` on its own (one statement commits by itself) without a key; with one, in a
     transaction with the key's claim and the stored answer."""

@@ -58,11 +58,13 @@ def problem_response(
     *,
     headers: dict[str, str] | None = None,
     errors: Sequence[FieldError] = (),
+    problem_type: str = "about:blank",
+    title: str | None = None,
 ) -> JSONResponse:
     request_id = current_request_id() or ""
     problem = Problem(
-        type="about:blank",
-        title=HTTPStatus(status).phrase,
+        type=problem_type,
+        title=title or HTTPStatus(status).phrase,
         status=status,
         # The scope's path, not `request.url`: that one is parsed with the Host header, which
         # the client chose too.
@@ -98,7 +100,15 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return problem_response(request, exc.status, exc.detail, headers=exc.headers, errors=exc.errors)
+    return problem_response(
+        request,
+        exc.status,
+        exc.detail,
+        headers=exc.headers,
+        errors=exc.errors,
+        problem_type=exc.type,
+        title=exc.title,
+    )
 
 
 def fault_error(exc: BaseException) -> AppError | None:

@@ -14,7 +14,7 @@ from app.auth.roles import Caller, Principal, is_admin
 from app.contract import PostCreate, PostUpdate, Tag
 from app.db.pagination import Page, PageRequest
 from app.db.reads import Reader
-from app.errors import Conflict, Forbidden, InvalidField, NotFound
+from app.errors import Conflict, EmailNotVerified, Forbidden, InvalidField, NotFound
 from app.posts import repository, slugs
 from app.posts.repository import NewPost, PostFilters, PostRow
 from app.users import service as users_service
@@ -102,10 +102,12 @@ async def delete(session: AsyncSession, post: PostRow) -> None:
 
 async def set_status(
     session: AsyncSession,
-    viewer: Principal,
+    viewer: Caller,
     post_id: uuid.UUID,
     status: Literal["draft", "published"],
 ) -> str:
+    if status == "published" and not viewer.email_verified:
+        raise EmailNotVerified("Verify your email to publish: follow the link we mailed you.")
     post = await get_changeable(session, viewer, post_id)
     if post.status == status:
         raise Conflict(f"The post is already {'a draft' if status == 'draft' else 'published'}.")

@@ -35,9 +35,18 @@ class UserFilters:
 # Lists and existence checks are plain reads on the read pool (app.db.reads); the shape of a
 # filtered list is built once, its values bound per request.
 _USERS = User.__table__.c
-_LISTED = select(
-    *(_USERS[name] for name in ("id", "email", "display_name", "role", "is_active", "created_at"))
+# The contract's `User` fields.
+_LISTED_FIELDS = (
+    "id",
+    "email",
+    "display_name",
+    "role",
+    "is_active",
+    "email_verified",
+    "notify_on_comment",
+    "created_at",
 )
+_LISTED = select(*(_USERS[name] for name in _LISTED_FIELDS))
 _EXISTS = select(_USERS.id).where(_USERS.id == bindparam("user_id"))
 
 

@@ -4,12 +4,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from starlette.responses import Response
 
+from app.auth import recovery
 from app.auth.dependencies import AdminUser, CurrentUser
 from app.auth.dependencies import get_current_user as current_user
-from app.auth.limits import limit_password_guess
+from app.auth.limits import limit_account_mails, limit_password_guess
 from app.auth.service import account_name
 from app.config import SettingsDep
-from app.contract import PasswordChange, ProfileUpdate, Role, User, UserAdminUpdate, UserPage
+from app.contract import (
+    Accepted,
+    PasswordChange,
+    ProfileUpdate,
+    Role,
+    User,
+    UserAdminUpdate,
+    UserPage,
+)
 from app.db.pagination import PageRequest
 from app.db.reads import ReaderDep
 from app.db.session import SessionDep
@@ -22,6 +31,8 @@ from app.users.repository import UserFilters
 from app.validation import NoNul
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
+VERIFICATION_SENT = Accepted(detail="A new verification link is on its way.")
+RESET_SENT = Accepted(detail="A reset link is on its way to the user.")
 
 
 def _user(user: object) -> User:
@@ -72,6 +83,25 @@ async def change_password(
     # Checking the current password is a guess like a sign-in: the account's budget pays.
     await limit_password_guess(request, settings, account_name(user.email))
     await service.change_password(session, user, body)
+
+
+@router.post("/me/verification", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+async def resend_verification(
+    user: CurrentUser, session: SessionDep, settings: SettingsDep, request: Request
+) -> Accepted:
+    await limit_account_mails(request, settings, account_name(user.email))
+    await recovery.resend_verification(session, settings, user)
+    return VERIFICATION_SENT
+
+
+@router.post(
+    "/{user_id:uuid}/password-reset", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted
+)
+async def send_password_reset(
+    user_id: uuid.UUID, admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> Accepted:
+    await recovery.send_reset(session, settings, user_id)
+    return RESET_SENT
 
 
 @router.get("/{user_id:uuid}", response_model=User)

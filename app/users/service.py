@@ -41,6 +41,8 @@ async def update_profile(session: AsyncSession, caller: Caller, body: ProfileUpd
     user = await _get(session, caller.id)
     if body.display_name is not MISSING:
         user.display_name = body.display_name
+    if body.notify_on_comment is not MISSING:
+        user.notify_on_comment = body.notify_on_comment
     return await repository.save(session, user)
 
 

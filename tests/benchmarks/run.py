@@ -237,7 +237,7 @@ def _bench() -> tuple[dict[str, Summary], dict[str, Probe]]:
         print("Seeding 100,000 posts ...", flush=True)
         asyncio.run(_seed(db_url))
         print(f"Registering {CALLERS} users through the API ...", flush=True)
-        callers = accounts.sign_up(base_url, CALLERS)
+        callers = accounts.sign_up(base_url, db_url, CALLERS)
         page = _get(f"{base_url}/api/v1/posts")
         post_id = page["items"][0]["id"]  # type: ignore[index]
         loads = _loads(base_url, callers, post_id)

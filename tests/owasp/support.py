@@ -22,6 +22,10 @@ from tests.helpers import (
     bearer,
     create_comment,
     create_post,
+    link_token,
+    login,
+    mails_to,
+    register,
     unique_email,
     user_with_tokens,
 )
@@ -138,7 +142,7 @@ class _Shape:
     """How to ask for one operation: with whose credentials, on which of the scene's objects,
     with what body."""
 
-    who: str | None = None  # "user", "admin" or anonymous
+    who: str | None = None  # "user", "admin", "pending" (unverified) or anonymous
     target: str = "own"  # "other": the other user; "draft": the user's draft
     json: Callable[["Scene"], dict[str, Any]] | None = None
     form: Callable[["Scene"], dict[str, str]] | None = None
@@ -157,6 +161,9 @@ class Scene:
     post: dict[str, Any]
     draft: dict[str, Any]
     comment: dict[str, Any]
+    reset_token: str  # mailed to the user
+    verification_token: str  # mailed to `pending`, a user who has not verified yet
+    pending_tokens: dict[str, Any]
 
     def call(self, operation_id: str) -> Call:
         """A request for the operation that the server would grant."""
@@ -166,7 +173,11 @@ class Scene:
             post_id=self.draft["id"] if shape.target == "draft" else self.post["id"],
             comment_id=self.comment["id"],
         )
-        credentials = {"user": self.tokens, "admin": self.admin_tokens}.get(shape.who or "")
+        credentials = {
+            "user": self.tokens,
+            "admin": self.admin_tokens,
+            "pending": self.pending_tokens,
+        }.get(shape.who or "")
         return Call(
             op.method,
             path,
@@ -187,6 +198,13 @@ _SHAPES: dict[str, _Shape] = {
     "issueToken": _Shape(form=lambda s: {"username": s.user["email"], "password": PASSWORD}),
     "refreshToken": _Shape(json=lambda s: {"refresh_token": s.tokens["refresh_token"]}),
     "logout": _Shape(json=lambda s: {"refresh_token": s.tokens["refresh_token"]}),
+    "requestPasswordReset": _Shape(json=lambda s: {"email": s.user["email"]}),
+    "resetPassword": _Shape(
+        json=lambda s: {"token": s.reset_token, "new_password": "a different passphrase"}
+    ),
+    "verifyEmail": _Shape(json=lambda s: {"token": s.verification_token}),
+    "resendVerification": _Shape("pending"),
+    "sendPasswordReset": _Shape("admin", "other"),
     "listUsers": _Shape("admin"),
     "getCurrentUser": _Shape("user"),
     "updateCurrentUser": _Shape("user", json=lambda s: {"display_name": "Renamed"}),
@@ -223,7 +241,24 @@ async def build_scene(client: httpx.AsyncClient, db: AsyncConnection) -> Scene:
     draft = await create_post(client, tokens)
     comment = await create_comment(client, tokens, post["id"])
     post = (await client.get(f"/api/v1/posts/{post['id']}")).json()  # counts the comment
-    return Scene(user, tokens, admin, admin_tokens, other, post, draft, comment)
+    await client.post("/api/v1/auth/password-reset", json={"email": user["email"]})
+    (reset,) = await mails_to(db, user["email"], "Reset")
+    pending = await register(client, verified=False)
+    (verification,) = await mails_to(db, pending["email"], "Confirm")
+    pending_tokens = await login(client, pending["email"])
+    return Scene(
+        user,
+        tokens,
+        admin,
+        admin_tokens,
+        other,
+        post,
+        draft,
+        comment,
+        link_token(reset),
+        link_token(verification),
+        pending_tokens,
+    )
 
 
 # --- probes ----------------------------------------------------------------------------------
@@ -271,14 +306,18 @@ async def early_in_window(seconds: int, margin: float = 10) -> None:
 
 def imported_modules(package: Path) -> set[str]:
     """Every module the Python files under `package` import, by full dotted name."""
+    return set().union(*(imported_modules_of(path) for path in package.rglob("*.py")))
+
+
+def imported_modules_of(path: Path) -> set[str]:
+    """Every module one Python file imports, by full dotted name."""
     names: set[str] = set()
-    for path in package.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.add(node.module)
-                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 

@@ -24,7 +24,15 @@ import httpx
 import pytest
 
 from app.config import Settings
-from tests.helpers import PASSWORD, POSTS, assert_problem, bearer, login, unique_email
+from tests.helpers import (
+    PASSWORD,
+    POSTS,
+    assert_problem,
+    bearer,
+    login,
+    register,
+    unique_email,
+)
 from tests.owasp.support import ME, TOKEN, Scene, operations, resolve
 
 # Properties a client must never set: every read schema's server-owned fields, and the names of
@@ -33,6 +41,7 @@ PRIVILEGED = (
     "id",
     "role",
     "is_active",
+    "email_verified",
     "email",
     "password_hash",
     "session_generation",
@@ -89,14 +98,9 @@ async def test_server_owned_properties_cannot_be_mass_assigned(
 async def test_sign_in_form_fields_cannot_raise_privileges(client: httpx.AsyncClient) -> None:
     """The OAuth2 form tolerates extra fields (clients send `client_id`), but they are read
     by nobody: the token is the account's, with the account's role."""
-    email = unique_email()
-    registered = await client.post(
-        "/api/v1/auth/register",
-        json={"email": email, "password": PASSWORD, "display_name": "Plain"},
-    )
-    assert registered.status_code == 201
+    registered = await register(client)
     form = {
-        "username": email,
+        "username": registered["email"],
         "password": PASSWORD,
         "role": "admin",
         "scope": "admin users:write",
@@ -106,7 +110,7 @@ async def test_sign_in_form_fields_cannot_raise_privileges(client: httpx.AsyncCl
     response = await client.post(TOKEN, data=form)
     assert response.status_code == 200, response.text
     me = (await client.get(ME, headers=bearer(response.json()))).json()
-    assert me == registered.json()
+    assert me == registered
     assert me["role"] == "user"
     assert_problem(await client.get("/api/v1/users", headers=bearer(response.json())), 403)
 

@@ -31,12 +31,20 @@ def test_the_probes_know_every_operation_of_the_contract() -> None:
     """The sweeps below use one valid request per operation (tests/owasp/support.py); a new
     operation in the contract must be described there before it ships."""
     assert described_operations() == {op.operation_id for op in operations()}
-    assert {op.operation_id for op in FOR_ADMINS} == {"listUsers", "updateUser", "deleteUser"}
+    assert {op.operation_id for op in FOR_ADMINS} == {
+        "listUsers",
+        "updateUser",
+        "deleteUser",
+        "sendPasswordReset",
+    }
     public = {op.operation_id for op in operations() if not op.requires_credentials}
     assert public == {
         "getLiveness",
         "getReadiness",
         "registerUser",
+        "requestPasswordReset",
+        "resetPassword",
+        "verifyEmail",
         "issueToken",
         "refreshToken",
         "logout",

@@ -17,7 +17,8 @@ from typing import Any, Protocol, TypeVar, cast
 import asyncpg
 import httpx
 
-from app.db.reads import asyncpg_dsn
+from app.db.reads import PoolReader, asyncpg_dsn
+from tests import helpers
 from tests.helpers import POSTS, PROBLEM, bearer, user_with_tokens
 from tests.stress.http1 import Connection
 
@@ -197,16 +198,23 @@ class Account:
         return bearer(self.tokens)
 
 
-async def sign_up(http: httpx.AsyncClient, count: int, *, at_once: int = 8) -> list[Account]:
-    """`count` registered, logged-in users."""
+async def sign_up(
+    http: httpx.AsyncClient, database_url: str, count: int, *, at_once: int = 8
+) -> list[Account]:
+    """`count` registered, verified, logged-in users."""
     gate = asyncio.Semaphore(at_once)
+    database = PoolReader.connect(database_url, 1)
 
     async def one() -> Account:
         async with gate:
             user, tokens = await user_with_tokens(http)
         return Account(user["id"], tokens)
 
-    return await all_of(*(one() for _ in range(count)))
+    try:
+        with helpers.bound(database):
+            return await all_of(*(one() for _ in range(count)))
+    finally:
+        await database.close()
 
 
 async def write_chain(http: Requester, account: Account, ledger: Ledger) -> bool:

@@ -68,12 +68,12 @@ async def _outage(postgres: RestartablePostgres, ledger: Ledger, args: argparse.
 
 
 async def _drive(
-    postgres: RestartablePostgres, base_url: str, args: argparse.Namespace
+    postgres: RestartablePostgres, base_url: str, database_url: str, args: argparse.Namespace
 ) -> tuple[Ledger, float]:
     """The load before, during and after the outage; and when PostgreSQL was back."""
     ledger = Ledger()
     async with client(base_url) as http:
-        accounts = await sign_up(http, args.writers)
+        accounts = await sign_up(http, database_url, args.writers)
         if not await write_chain(http, accounts[0], ledger):  # something for readers to read
             raise SystemExit(f"no write succeeds before the outage:\n{ledger.report()}")
     workers = {"writers": args.writers, "readers": args.readers}
@@ -108,7 +108,7 @@ def main(argv: list[str]) -> int:
     with restartable_postgres() as postgres, capacity_server(postgres.url) as urls:
         base_url, database_url = urls
         print(f"server {base_url} on PostgreSQL at 127.0.0.1:{postgres.port}, default pools")
-        ledger, back_at = asyncio.run(_drive(postgres, base_url, args))
+        ledger, back_at = asyncio.run(_drive(postgres, base_url, database_url, args))
         missing = asyncio.run(missing_writes(database_url, ledger))
         return _verdict(ledger, missing, back_at, args.target)
 

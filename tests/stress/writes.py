@@ -39,7 +39,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
 async def _drive(base_url: str, database_url: str, args: argparse.Namespace) -> int:
     users = args.users or max(1, args.connections // 4)
     async with client(base_url) as http:
-        accounts = await sign_up(http, users)
+        accounts = await sign_up(http, database_url, users)
     print(f"{users} users signed in; {args.connections} writers for {args.seconds:g}s ...")
     ledger = Ledger()
     async with (

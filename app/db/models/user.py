@@ -24,3 +24,7 @@ class User(Timestamped, Base):
     # Raised when every session of the account must end (password change, deactivation):
     # access tokens carry the generation they were issued in, and older ones are refused.
     session_generation: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Set when the owner follows the mailed verification link; publishing and commenting
+    # need it.
+    email_verified: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    notify_on_comment: Mapped[bool] = mapped_column(Boolean, server_default="true")

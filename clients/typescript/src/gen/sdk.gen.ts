@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client/index.js';
-import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CreateCommentData, CreateCommentErrors, CreateCommentResponses, CreatePostData, CreatePostErrors, CreatePostResponses, DeleteCommentData, DeleteCommentErrors, DeleteCommentResponses, DeletePostData, DeletePostErrors, DeletePostResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetLivenessData, GetLivenessResponses, GetPostData, GetPostErrors, GetPostResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListCommentsData, ListCommentsErrors, ListCommentsResponses, ListPostsData, ListPostsErrors, ListPostsResponses, ListUserPostsData, ListUserPostsErrors, ListUserPostsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LogoutData, LogoutErrors, LogoutResponses, PublishPostData, PublishPostErrors, PublishPostResponses, RefreshTokenData, RefreshTokenErrors, RefreshTokenResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, UnpublishPostData, UnpublishPostErrors, UnpublishPostResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdatePostData, UpdatePostErrors, UpdatePostResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses } from './types.gen.js';
+import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CreateCommentData, CreateCommentErrors, CreateCommentResponses, CreatePostData, CreatePostErrors, CreatePostResponses, DeleteCommentData, DeleteCommentErrors, DeleteCommentResponses, DeletePostData, DeletePostErrors, DeletePostResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, GetCurrentUserData, GetCurrentUserErrors, GetCurrentUserResponses, GetLivenessData, GetLivenessResponses, GetPostData, GetPostErrors, GetPostResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListCommentsData, ListCommentsErrors, ListCommentsResponses, ListPostsData, ListPostsErrors, ListPostsResponses, ListUserPostsData, ListUserPostsErrors, ListUserPostsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LogoutData, LogoutErrors, LogoutResponses, PublishPostData, PublishPostErrors, PublishPostResponses, RefreshTokenData, RefreshTokenErrors, RefreshTokenResponses, RegisterUserData, RegisterUserErrors, RegisterUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResendVerificationData, ResendVerificationErrors, ResendVerificationResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SendPasswordResetData, SendPasswordResetErrors, SendPasswordResetResponses, UnpublishPostData, UnpublishPostErrors, UnpublishPostResponses, UpdateCurrentUserData, UpdateCurrentUserErrors, UpdateCurrentUserResponses, UpdatePostData, UpdatePostErrors, UpdatePostResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -35,9 +35,11 @@ export const getReadiness = <ThrowOnError extends boolean = true>(options?: Opti
 /**
  * Create an account
  *
- * Creates a user with the `user` role. Emails are unique regardless of letter case.
- * Passwords follow NIST SP 800-63B: 8 to 128 characters, no composition rules, and not
- * equal to the email.
+ * Creates a user with the `user` role and mails a link to verify the email (valid 24
+ * hours). Emails are unique regardless of letter case; registering an address that has an
+ * account answers the same, and tells that account's owner by mail instead. Passwords
+ * follow NIST SP 800-63B: 8 to 128 characters, no composition rules, and not equal to the
+ * email. Counted against the client address like sign-ins (429 once spent).
  *
  */
 export const registerUser = <ThrowOnError extends boolean = true>(options: Options<RegisterUserData, ThrowOnError>) => (options.client ?? client).post<RegisterUserResponses, RegisterUserErrors, ThrowOnError>({
@@ -109,6 +111,58 @@ export const logout = <ThrowOnError extends boolean = true>(options: Options<Log
 });
 
 /**
+ * Ask for a password reset link
+ *
+ * Mails a link to reset the password (valid 30 minutes, usable once) if the address has
+ * an active account. The answer is the same either way. Limited per client address and
+ * per email (429 with `Retry-After`); a new request does not cancel an earlier link.
+ *
+ */
+export const requestPasswordReset = <ThrowOnError extends boolean = true>(options: Options<RequestPasswordResetData, ThrowOnError>) => (options.client ?? client).post<RequestPasswordResetResponses, RequestPasswordResetErrors, ThrowOnError>({
+    url: '/api/v1/auth/password-reset',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Set a new password with a reset link's token
+ *
+ * Sets the new password and ends every session of the account (refresh tokens revoked,
+ * access tokens refused). A token that is unknown, expired or already used is 400 with
+ * the problem type `urn:inkwell:problem:invalid-token`. Guesses are limited per client
+ * address (429).
+ *
+ */
+export const resetPassword = <ThrowOnError extends boolean = true>(options: Options<ResetPasswordData, ThrowOnError>) => (options.client ?? client).post<ResetPasswordResponses, ResetPasswordErrors, ThrowOnError>({
+    url: '/api/v1/auth/password-reset/confirm',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Verify an email with a verification link's token
+ *
+ * Marks the account's email as verified. A token that is unknown, expired or already
+ * used is 400 (`urn:inkwell:problem:invalid-token`). Guesses are limited per client
+ * address (429).
+ *
+ */
+export const verifyEmail = <ThrowOnError extends boolean = true>(options: Options<VerifyEmailData, ThrowOnError>) => (options.client ?? client).post<VerifyEmailResponses, VerifyEmailErrors, ThrowOnError>({
+    url: '/api/v1/auth/verify-email',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * List users (admin)
  *
  * Pages through every account, newest first by default. `q` matches a substring of the
@@ -135,7 +189,9 @@ export const getCurrentUser = <ThrowOnError extends boolean = true>(options?: Op
 /**
  * Update my profile
  *
- * Changes the display name of the current user.
+ * Changes the display name of the current user, and whether they are mailed about
+ * comments on their posts.
+ *
  */
 export const updateCurrentUser = <ThrowOnError extends boolean = true>(options: Options<UpdateCurrentUserData, ThrowOnError>) => (options.client ?? client).patch<UpdateCurrentUserResponses, UpdateCurrentUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
@@ -170,6 +226,19 @@ export const changePassword = <ThrowOnError extends boolean = true>(options: Opt
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Send the verification mail again
+ *
+ * Mails a new verification link to the current user's address. Already verified is 409.
+ * Limited per account (429 with `Retry-After`).
+ *
+ */
+export const resendVerification = <ThrowOnError extends boolean = true>(options?: Options<ResendVerificationData, ThrowOnError>) => (options?.client ?? client).post<ResendVerificationResponses, ResendVerificationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/me/verification',
+    ...options
 });
 
 /**
@@ -213,6 +282,19 @@ export const updateUser = <ThrowOnError extends boolean = true>(options: Options
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Send a user a password reset link (admin)
+ *
+ * Mails the user a password reset link, as `requestPasswordReset` would. Their password
+ * and sessions are unchanged until the link is used.
+ *
+ */
+export const sendPasswordReset = <ThrowOnError extends boolean = true>(options: Options<SendPasswordResetData, ThrowOnError>) => (options.client ?? client).post<SendPasswordResetResponses, SendPasswordResetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}/password-reset',
+    ...options
 });
 
 /**
@@ -312,7 +394,10 @@ export const updatePost = <ThrowOnError extends boolean = true>(options: Options
 /**
  * Publish a draft
  *
- * The author or an admin publishes a draft; publishing a published post is 409.
+ * The author or an admin publishes a draft; publishing a published post is 409. An
+ * account whose email is not verified cannot publish: 403
+ * `urn:inkwell:problem:email-not-verified`.
+ *
  */
 export const publishPost = <ThrowOnError extends boolean = true>(options: Options<PublishPostData, ThrowOnError>) => (options.client ?? client).post<PublishPostResponses, PublishPostErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, { scheme: 'bearer', type: 'http' }],
@@ -350,8 +435,11 @@ export const listComments = <ThrowOnError extends boolean = true>(options: Optio
 /**
  * Comment on a post
  *
- * Any authenticated user comments on a published post (a draft is 409, an invisible post
- * 404). `Idempotency-Key` works as for `createPost`.
+ * Any authenticated user with a verified email comments on a published post (a draft is
+ * 409, an invisible post 404, an unverified email 403
+ * `urn:inkwell:problem:email-not-verified`). The post's author is mailed about each
+ * comment by someone else, unless they opted out (`notify_on_comment`).
+ * `Idempotency-Key` works as for `createPost`.
  *
  */
 export const createComment = <ThrowOnError extends boolean = true>(options: Options<CreateCommentData, ThrowOnError>) => (options.client ?? client).post<CreateCommentResponses, CreateCommentErrors, ThrowOnError>({

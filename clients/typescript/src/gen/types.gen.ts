@@ -87,7 +87,7 @@ export type Password = string;
 export type DisplayName = string;
 
 /**
- * A user account as others see it (never includes the password).
+ * A user account as its owner and admins see it (never includes the password).
  */
 export type User = {
     id: string;
@@ -98,6 +98,14 @@ export type User = {
      * `false` when an admin deactivated the account.
      */
     is_active: boolean;
+    /**
+     * `true` once the owner followed the verification link.
+     */
+    email_verified: boolean;
+    /**
+     * Whether the user is mailed about comments on their posts.
+     */
+    notify_on_comment: boolean;
     created_at: string;
 };
 
@@ -115,6 +123,10 @@ export type UserCreate = {
  */
 export type ProfileUpdate = {
     display_name?: DisplayName;
+    /**
+     * `false` stops the mails about comments on your posts.
+     */
+    notify_on_comment?: boolean;
 };
 
 /**
@@ -151,6 +163,40 @@ export type TokenRequest = {
      *
      */
     device_token?: string;
+};
+
+/**
+ * A request was accepted; what follows arrives by mail.
+ */
+export type Accepted = {
+    detail: string;
+};
+
+/**
+ * The address to send a reset link to.
+ */
+export type PasswordResetRequest = {
+    email: Email;
+};
+
+/**
+ * The one-time token from a mailed link.
+ */
+export type LinkToken = string;
+
+/**
+ * A reset link's token and the new password.
+ */
+export type PasswordReset = {
+    token: LinkToken;
+    new_password: Password;
+};
+
+/**
+ * A verification link's token.
+ */
+export type EmailVerification = {
+    token: LinkToken;
 };
 
 /**
@@ -469,10 +515,6 @@ export type RegisterUserErrors = {
      */
     400: Problem;
     /**
-     * The request conflicts with the current state (for example a duplicate email).
-     */
-    409: Problem;
-    /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
     422: Problem;
@@ -486,9 +528,12 @@ export type RegisterUserError = RegisterUserErrors[keyof RegisterUserErrors];
 
 export type RegisterUserResponses = {
     /**
-     * The account was created.
+     * Accepted: the same answer whether or not the address already has an account. A new
+     * account gets a verification mail; the owner of an existing account gets a mail
+     * saying that someone tried to register with it. Sign in with `issueToken`.
+     *
      */
-    201: User;
+    202: Accepted;
 };
 
 export type RegisterUserResponse = RegisterUserResponses[keyof RegisterUserResponses];
@@ -595,6 +640,105 @@ export type LogoutResponses = {
 };
 
 export type LogoutResponse = LogoutResponses[keyof LogoutResponses];
+
+export type RequestPasswordResetData = {
+    body: PasswordResetRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password-reset';
+};
+
+export type RequestPasswordResetErrors = {
+    /**
+     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     */
+    400: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type RequestPasswordResetError = RequestPasswordResetErrors[keyof RequestPasswordResetErrors];
+
+export type RequestPasswordResetResponses = {
+    /**
+     * Accepted, whether or not the address has an account.
+     */
+    202: Accepted;
+};
+
+export type RequestPasswordResetResponse = RequestPasswordResetResponses[keyof RequestPasswordResetResponses];
+
+export type ResetPasswordData = {
+    body: PasswordReset;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password-reset/confirm';
+};
+
+export type ResetPasswordErrors = {
+    /**
+     * The link's token is unknown, expired or already used; ask for a new link.
+     */
+    400: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type ResetPasswordError = ResetPasswordErrors[keyof ResetPasswordErrors];
+
+export type ResetPasswordResponses = {
+    /**
+     * The password was changed; sign in with it.
+     */
+    204: void;
+};
+
+export type ResetPasswordResponse = ResetPasswordResponses[keyof ResetPasswordResponses];
+
+export type VerifyEmailData = {
+    body: EmailVerification;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/verify-email';
+};
+
+export type VerifyEmailErrors = {
+    /**
+     * The link's token is unknown, expired or already used; ask for a new link.
+     */
+    400: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type VerifyEmailError = VerifyEmailErrors[keyof VerifyEmailErrors];
+
+export type VerifyEmailResponses = {
+    /**
+     * The email is verified.
+     */
+    204: void;
+};
+
+export type VerifyEmailResponse = VerifyEmailResponses[keyof VerifyEmailResponses];
 
 export type ListUsersData = {
     body?: never;
@@ -759,6 +903,39 @@ export type ChangePasswordResponses = {
 
 export type ChangePasswordResponse = ChangePasswordResponses[keyof ChangePasswordResponses];
 
+export type ResendVerificationData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/me/verification';
+};
+
+export type ResendVerificationErrors = {
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The request conflicts with the current state (for example a duplicate email).
+     */
+    409: Problem;
+    /**
+     * A rate limit was reached; retry after `Retry-After` seconds.
+     */
+    429: Problem;
+};
+
+export type ResendVerificationError = ResendVerificationErrors[keyof ResendVerificationErrors];
+
+export type ResendVerificationResponses = {
+    /**
+     * A new link is on its way.
+     */
+    202: Accepted;
+};
+
+export type ResendVerificationResponse = ResendVerificationResponses[keyof ResendVerificationResponses];
+
 export type DeleteUserData = {
     body?: never;
     path: {
@@ -892,6 +1069,48 @@ export type UpdateUserResponses = {
 };
 
 export type UpdateUserResponse = UpdateUserResponses[keyof UpdateUserResponses];
+
+export type SendPasswordResetData = {
+    body?: never;
+    path: {
+        /**
+         * The user's id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/users/{user_id}/password-reset';
+};
+
+export type SendPasswordResetErrors = {
+    /**
+     * Missing, invalid or expired credentials.
+     */
+    401: Problem;
+    /**
+     * The caller is known but may not do this.
+     */
+    403: Problem;
+    /**
+     * The resource does not exist or is not visible to the caller.
+     */
+    404: Problem;
+    /**
+     * The request does not satisfy the contract; `errors[]` names each field.
+     */
+    422: Problem;
+};
+
+export type SendPasswordResetError = SendPasswordResetErrors[keyof SendPasswordResetErrors];
+
+export type SendPasswordResetResponses = {
+    /**
+     * The link is on its way.
+     */
+    202: Accepted;
+};
+
+export type SendPasswordResetResponse = SendPasswordResetResponses[keyof SendPasswordResetResponses];
 
 export type ListUserPostsData = {
     body?: never;
@@ -1427,6 +1646,10 @@ export type CreateCommentErrors = {
      * Missing, invalid or expired credentials.
      */
     401: Problem;
+    /**
+     * The caller is known but may not do this.
+     */
+    403: Problem;
     /**
      * The resource does not exist or is not visible to the caller.
      */

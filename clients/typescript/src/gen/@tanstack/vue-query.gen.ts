@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/vue-query';
 
 import { client } from '../client.gen.js';
-import { changePassword, createComment, createPost, deleteComment, deletePost, deleteUser, getCurrentUser, getLiveness, getPost, getReadiness, getUser, issueToken, listComments, listPosts, listUserPosts, listUsers, logout, type Options, publishPost, refreshToken, registerUser, unpublishPost, updateCurrentUser, updatePost, updateUser } from '../sdk.gen.js';
-import type { ChangePasswordData, ChangePasswordError, ChangePasswordResponse, CreateCommentData, CreateCommentError, CreateCommentResponse, CreatePostData, CreatePostError, CreatePostResponse, DeleteCommentData, DeleteCommentError, DeleteCommentResponse, DeletePostData, DeletePostError, DeletePostResponse, DeleteUserData, DeleteUserError, DeleteUserResponse, GetCurrentUserData, GetCurrentUserError, GetCurrentUserResponse, GetLivenessData, GetLivenessResponse, GetPostData, GetPostError, GetPostResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetUserData, GetUserError, GetUserResponse, IssueTokenData, IssueTokenError, IssueTokenResponse, ListCommentsData, ListCommentsError, ListCommentsResponse, ListPostsData, ListPostsError, ListPostsResponse, ListUserPostsData, ListUserPostsError, ListUserPostsResponse, ListUsersData, ListUsersError, ListUsersResponse, LogoutData, LogoutError, LogoutResponse, PublishPostData, PublishPostError, PublishPostResponse, RefreshTokenData, RefreshTokenError, RefreshTokenResponse, RegisterUserData, RegisterUserError, RegisterUserResponse, UnpublishPostData, UnpublishPostError, UnpublishPostResponse, UpdateCurrentUserData, UpdateCurrentUserError, UpdateCurrentUserResponse, UpdatePostData, UpdatePostError, UpdatePostResponse, UpdateUserData, UpdateUserError, UpdateUserResponse } from '../types.gen.js';
+import { changePassword, createComment, createPost, deleteComment, deletePost, deleteUser, getCurrentUser, getLiveness, getPost, getReadiness, getUser, issueToken, listComments, listPosts, listUserPosts, listUsers, logout, type Options, publishPost, refreshToken, registerUser, requestPasswordReset, resendVerification, resetPassword, sendPasswordReset, unpublishPost, updateCurrentUser, updatePost, updateUser, verifyEmail } from '../sdk.gen.js';
+import type { ChangePasswordData, ChangePasswordError, ChangePasswordResponse, CreateCommentData, CreateCommentError, CreateCommentResponse, CreatePostData, CreatePostError, CreatePostResponse, DeleteCommentData, DeleteCommentError, DeleteCommentResponse, DeletePostData, DeletePostError, DeletePostResponse, DeleteUserData, DeleteUserError, DeleteUserResponse, GetCurrentUserData, GetCurrentUserError, GetCurrentUserResponse, GetLivenessData, GetLivenessResponse, GetPostData, GetPostError, GetPostResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetUserData, GetUserError, GetUserResponse, IssueTokenData, IssueTokenError, IssueTokenResponse, ListCommentsData, ListCommentsError, ListCommentsResponse, ListPostsData, ListPostsError, ListPostsResponse, ListUserPostsData, ListUserPostsError, ListUserPostsResponse, ListUsersData, ListUsersError, ListUsersResponse, LogoutData, LogoutError, LogoutResponse, PublishPostData, PublishPostError, PublishPostResponse, RefreshTokenData, RefreshTokenError, RefreshTokenResponse, RegisterUserData, RegisterUserError, RegisterUserResponse, RequestPasswordResetData, RequestPasswordResetError, RequestPasswordResetResponse, ResendVerificationData, ResendVerificationError, ResendVerificationResponse, ResetPasswordData, ResetPasswordError, ResetPasswordResponse, SendPasswordResetData, SendPasswordResetError, SendPasswordResetResponse, UnpublishPostData, UnpublishPostError, UnpublishPostResponse, UpdateCurrentUserData, UpdateCurrentUserError, UpdateCurrentUserResponse, UpdatePostData, UpdatePostError, UpdatePostResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, VerifyEmailData, VerifyEmailError, VerifyEmailResponse } from '../types.gen.js';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -82,9 +82,11 @@ export const getReadinessOptions = (options?: Options<GetReadinessData>) => quer
 /**
  * Create an account
  *
- * Creates a user with the `user` role. Emails are unique regardless of letter case.
- * Passwords follow NIST SP 800-63B: 8 to 128 characters, no composition rules, and not
- * equal to the email.
+ * Creates a user with the `user` role and mails a link to verify the email (valid 24
+ * hours). Emails are unique regardless of letter case; registering an address that has an
+ * account answers the same, and tells that account's owner by mail instead. Passwords
+ * follow NIST SP 800-63B: 8 to 128 characters, no composition rules, and not equal to the
+ * email. Counted against the client address like sign-ins (429 once spent).
  *
  */
 export const registerUserMutation = (options?: Partial<Options<RegisterUserData>>): UseMutationOptions<RegisterUserResponse, RegisterUserError, Options<RegisterUserData>> => {
@@ -164,6 +166,73 @@ export const logoutMutation = (options?: Partial<Options<LogoutData>>): UseMutat
     const mutationOptions: UseMutationOptions<LogoutResponse, LogoutError, Options<LogoutData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await logout({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Ask for a password reset link
+ *
+ * Mails a link to reset the password (valid 30 minutes, usable once) if the address has
+ * an active account. The answer is the same either way. Limited per client address and
+ * per email (429 with `Retry-After`); a new request does not cancel an earlier link.
+ *
+ */
+export const requestPasswordResetMutation = (options?: Partial<Options<RequestPasswordResetData>>): UseMutationOptions<RequestPasswordResetResponse, RequestPasswordResetError, Options<RequestPasswordResetData>> => {
+    const mutationOptions: UseMutationOptions<RequestPasswordResetResponse, RequestPasswordResetError, Options<RequestPasswordResetData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await requestPasswordReset({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Set a new password with a reset link's token
+ *
+ * Sets the new password and ends every session of the account (refresh tokens revoked,
+ * access tokens refused). A token that is unknown, expired or already used is 400 with
+ * the problem type `urn:inkwell:problem:invalid-token`. Guesses are limited per client
+ * address (429).
+ *
+ */
+export const resetPasswordMutation = (options?: Partial<Options<ResetPasswordData>>): UseMutationOptions<ResetPasswordResponse, ResetPasswordError, Options<ResetPasswordData>> => {
+    const mutationOptions: UseMutationOptions<ResetPasswordResponse, ResetPasswordError, Options<ResetPasswordData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await resetPassword({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Verify an email with a verification link's token
+ *
+ * Marks the account's email as verified. A token that is unknown, expired or already
+ * used is 400 (`urn:inkwell:problem:invalid-token`). Guesses are limited per client
+ * address (429).
+ *
+ */
+export const verifyEmailMutation = (options?: Partial<Options<VerifyEmailData>>): UseMutationOptions<VerifyEmailResponse, VerifyEmailError, Options<VerifyEmailData>> => {
+    const mutationOptions: UseMutationOptions<VerifyEmailResponse, VerifyEmailError, Options<VerifyEmailData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await verifyEmail({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -279,7 +348,9 @@ export const getCurrentUserOptions = (options?: Options<GetCurrentUserData>) => 
 /**
  * Update my profile
  *
- * Changes the display name of the current user.
+ * Changes the display name of the current user, and whether they are mailed about
+ * comments on their posts.
+ *
  */
 export const updateCurrentUserMutation = (options?: Partial<Options<UpdateCurrentUserData>>): UseMutationOptions<UpdateCurrentUserResponse, UpdateCurrentUserError, Options<UpdateCurrentUserData>> => {
     const mutationOptions: UseMutationOptions<UpdateCurrentUserResponse, UpdateCurrentUserError, Options<UpdateCurrentUserData>> = {
@@ -314,6 +385,27 @@ export const changePasswordMutation = (options?: Partial<Options<ChangePasswordD
     const mutationOptions: UseMutationOptions<ChangePasswordResponse, ChangePasswordError, Options<ChangePasswordData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await changePassword({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Send the verification mail again
+ *
+ * Mails a new verification link to the current user's address. Already verified is 409.
+ * Limited per account (429 with `Retry-After`).
+ *
+ */
+export const resendVerificationMutation = (options?: Partial<Options<ResendVerificationData>>): UseMutationOptions<ResendVerificationResponse, ResendVerificationError, Options<ResendVerificationData>> => {
+    const mutationOptions: UseMutationOptions<ResendVerificationResponse, ResendVerificationError, Options<ResendVerificationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await resendVerification({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -378,6 +470,27 @@ export const updateUserMutation = (options?: Partial<Options<UpdateUserData>>): 
     const mutationOptions: UseMutationOptions<UpdateUserResponse, UpdateUserError, Options<UpdateUserData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await updateUser({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Send a user a password reset link (admin)
+ *
+ * Mails the user a password reset link, as `requestPasswordReset` would. Their password
+ * and sessions are unchanged until the link is used.
+ *
+ */
+export const sendPasswordResetMutation = (options?: Partial<Options<SendPasswordResetData>>): UseMutationOptions<SendPasswordResetResponse, SendPasswordResetError, Options<SendPasswordResetData>> => {
+    const mutationOptions: UseMutationOptions<SendPasswordResetResponse, SendPasswordResetError, Options<SendPasswordResetData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await sendPasswordReset({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -595,7 +708,10 @@ export const updatePostMutation = (options?: Partial<Options<UpdatePostData>>): 
 /**
  * Publish a draft
  *
- * The author or an admin publishes a draft; publishing a published post is 409.
+ * The author or an admin publishes a draft; publishing a published post is 409. An
+ * account whose email is not verified cannot publish: 403
+ * `urn:inkwell:problem:email-not-verified`.
+ *
  */
 export const publishPostMutation = (options?: Partial<Options<PublishPostData>>): UseMutationOptions<PublishPostResponse, PublishPostError, Options<PublishPostData>> => {
     const mutationOptions: UseMutationOptions<PublishPostResponse, PublishPostError, Options<PublishPostData>> = {
@@ -692,8 +808,11 @@ export const listCommentsInfiniteOptions = (options: Options<ListCommentsData>) 
 /**
  * Comment on a post
  *
- * Any authenticated user comments on a published post (a draft is 409, an invisible post
- * 404). `Idempotency-Key` works as for `createPost`.
+ * Any authenticated user with a verified email comments on a published post (a draft is
+ * 409, an invisible post 404, an unverified email 403
+ * `urn:inkwell:problem:email-not-verified`). The post's author is mailed about each
+ * comment by someone else, unless they opted out (`notify_on_comment`).
+ * `Idempotency-Key` works as for `createPost`.
  *
  */
 export const createCommentMutation = (options?: Partial<Options<CreateCommentData>>): UseMutationOptions<CreateCommentResponse, CreateCommentError, Options<CreateCommentData>> => {
