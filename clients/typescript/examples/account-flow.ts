@@ -2,6 +2,7 @@
 // entry, as the Vue app imports it. `npm run typecheck` compiles it and
 // tests/example.test.ts runs it against a live server.
 import {
+  type Accepted,
   createInkwellClient,
   createPost,
   getCurrentUser,
@@ -15,12 +16,22 @@ import {
   registerUser,
   updateCurrentUser,
   type User,
+  verifyEmail,
 } from '@inkwell/client';
+
+/** The problem type of a refusal to publish or comment before the email is verified. */
+export const EMAIL_NOT_VERIFIED = 'urn:inkwell:problem:email-not-verified';
 
 export interface AccountFlowResult {
   /** The field errors a registration form would show for a too-short password. */
   formErrors: Record<string, string>;
-  registered: User;
+  /** Registration's answer: the same for a new address and a taken one; the rest is mailed. */
+  registered: Accepted;
+  /** The user as signed in before following the verification link. */
+  unverified: User;
+  /** Why publishing failed before then: 403 `urn:inkwell:problem:email-not-verified`. */
+  refused: ProblemError;
+  /** The user once the email is verified. */
   me: User;
   /** The post written, then published. */
   published: Post;
@@ -33,7 +44,16 @@ export interface AccountFlowResult {
   loggedInAfterLogout: boolean;
 }
 
-export async function accountFlow(baseUrl: string, email: string): Promise<AccountFlowResult> {
+/**
+ * `followLink` stands for the user opening the link in the verification mail
+ * (`${APP_URL}/verify-email?token=...`): it gives that link's `token`, which the application's
+ * /verify-email page reads from its URL and sends with verifyEmail().
+ */
+export async function accountFlow(
+  baseUrl: string,
+  email: string,
+  followLink: (email: string) => Promise<string>,
+): Promise<AccountFlowResult> {
   const inkwell = createInkwellClient({
     baseUrl,
     onSessionExpired: () => {
@@ -55,8 +75,9 @@ export async function accountFlow(baseUrl: string, email: string): Promise<Accou
     client,
     body: { email, password, display_name: 'Ada Lovelace' },
   });
+  // An account can sign in and write drafts before its email is verified, not publish.
   await inkwell.login(email, password);
-  const { data: me } = await getCurrentUser({ client });
+  const { data: unverified } = await getCurrentUser({ client });
 
   const { data: draft } = await createPost({
     client,
@@ -67,6 +88,17 @@ export async function accountFlow(baseUrl: string, email: string): Promise<Accou
       tags: ['history'],
     },
   });
+  let refused: ProblemError | undefined;
+  try {
+    await publishPost({ client, path: { post_id: draft.id } });
+  } catch (error) {
+    if (!(error instanceof ProblemError && error.type === EMAIL_NOT_VERIFIED)) throw error;
+    refused = error; // an application offers to send the link again: resendVerification()
+  }
+  if (refused === undefined) throw new Error('An unverified account published a post.');
+
+  await verifyEmail({ client, body: { token: await followLink(email) } });
+  const { data: me } = await getCurrentUser({ client });
   const { data: published } = await publishPost({ client, path: { post_id: draft.id } });
   const { data: page } = await listUserPosts({ client, path: { user_id: me.id } });
   const [first] = page.items;
@@ -83,6 +115,8 @@ export async function accountFlow(baseUrl: string, email: string): Promise<Accou
   return {
     formErrors,
     registered,
+    unverified,
+    refused,
     me,
     published,
     listed: page.items,

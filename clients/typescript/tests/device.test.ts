@@ -2,17 +2,12 @@
 // TokenStore, and every later sign-in from the same client sends it, logouts notwithstanding.
 import { readFileSync } from 'node:fs';
 
-import {
-  createInkwellClient,
-  memoryTokenStore,
-  registerUser,
-  type TokenStore,
-} from '@inkwell/client';
+import { createInkwellClient, memoryTokenStore, type TokenStore } from '@inkwell/client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import { DEVICE_TOKEN } from '../src/session.js';
-import { baseUrl, PASSWORD, uniqueEmail } from './support.js';
+import { baseUrl, PASSWORD, register } from './support.js';
 
 const TOKEN_PATH = '/api/v1/auth/token';
 
@@ -48,13 +43,6 @@ function signInRecorder(answer: (pair: Record<string, unknown>) => Record<string
   return { fetch, signIns };
 }
 
-async function register(): Promise<string> {
-  const email = uniqueEmail();
-  const { client } = createInkwellClient({ baseUrl: baseUrl() });
-  await registerUser({ client, body: { email, password: PASSWORD, display_name: 'Device' } });
-  return email;
-}
-
 describe('device tokens', () => {
   it('checks stored tokens against the spec’s DeviceToken pattern', () => {
     const spec = parse(
@@ -72,7 +60,7 @@ describe('device tokens', () => {
     );
     const store = memoryTokenStore();
     const inkwell = createInkwellClient({ baseUrl: baseUrl(), tokenStore: store, fetch });
-    const email = await register();
+    const email = await register('Device');
 
     await inkwell.login(email, PASSWORD);
     const kept = signIns[0]?.received;
@@ -95,7 +83,7 @@ describe('device tokens', () => {
     const { fetch, signIns } = signInRecorder((pair) => pair);
     const store = memoryTokenStore();
     const inkwell = createInkwellClient({ baseUrl: baseUrl(), tokenStore: store, fetch });
-    const email = await register();
+    const email = await register('Device');
 
     await inkwell.login(email, PASSWORD);
     const issued = signIns[0]?.received;
@@ -122,7 +110,7 @@ describe('device tokens', () => {
         refreshToken = token;
       },
     };
-    const email = await register();
+    const email = await register('Device');
     const inkwell = createInkwellClient({ baseUrl: baseUrl(), tokenStore: legacy, fetch });
     await inkwell.login(email, PASSWORD);
     await inkwell.login(email, PASSWORD);

@@ -60,7 +60,7 @@ describe('posts conventions', () => {
   });
 
   it('walks a cursor-paginated list to its end with cursorPagination', async () => {
-    const { inkwell } = await loggedInClient();
+    const { inkwell } = await loggedInClient({ verified: true }); // it publishes
     const { client } = inkwell;
     const ids: string[] = [];
     for (const title of ['one', 'two', 'three']) {
