@@ -192,7 +192,8 @@ def client(session: nox.Session) -> None:
         session.run("npm", "run", "--silent", "typecheck", external=True)
     # The server must allow the demo's origin: the port is chosen here and given to both.
     port = _free_port()
-    origin = {"CORS_ORIGINS": f"http://127.0.0.1:{port}", "DEMO_PORT": str(port)}
+    demo = f"http://127.0.0.1:{port}"  # also APP_URL: the links the server mails open the demo
+    origin = {"CORS_ORIGINS": demo, "APP_URL": demo, "DEMO_PORT": str(port)}
     _npm_against_live_server(session, DEMO, "test:browser", env=origin)
 
 

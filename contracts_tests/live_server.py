@@ -138,7 +138,7 @@ def mail_sink(folder: Path, env: dict[str, str]) -> Iterator[str]:
     prints a line per mail only when the server logs at INFO or below (see live_server)."""
     port = free_port()
     argv = [sys.executable, "-m", "app.mailsink", "--port", str(port), "--dir", str(folder)]
-    with _running(argv, env, quiet=env["LOG_LEVEL"] not in _TALKATIVE) as process:
+    with _running(argv, env, quiet=env.get("LOG_LEVEL", "WARNING") not in _TALKATIVE) as process:
         _wait_listening(port, process, "mail sink")
         yield f"smtp://127.0.0.1:{port}"
 

@@ -25,8 +25,10 @@ class RefreshTokenReused(Unauthorized, CommitAnyway):
 def account_name(email: str) -> str:
     """The one form of an email that registration stores and login, rate limits and device
     tokens compare: case-folded. Case folding can lengthen text (`İ` becomes two characters),
-    so the result is bounded where it is stored (`register`) and hashed where it is a key."""
-    return email.strip().casefold()
+    so the result is bounded where it is stored (`register`) and hashed where it is a key.
+    Not stripped: the contract's pattern already refuses ASCII spaces, and stripping Unicode
+    ones (`\x85`) could leave an address the contract refuses (`a@\x85` would become `a@`)."""
+    return email.casefold()
 
 
 def check_password_rules(password: str, email: str, location: str) -> None:

@@ -7,9 +7,9 @@ const BEARER = /^Bearer (.+)$/;
  * by one refresh and one retry of the same request with the new token.
  *
  * Only requests that carry a bearer token qualify. The SDK adds one exactly to the operations
- * the spec secures, so the public auth operations (token, refresh, logout, register) never
- * trigger a refresh, and a refresh can never recurse into itself. The retry's answer is final,
- * 401 included: there is no loop.
+ * the spec secures, so the public auth operations (token, refresh, logout, register, password
+ * reset, email verification) never trigger a refresh, and a refresh can never recurse into
+ * itself. The retry's answer is final, 401 included: there is no loop.
  */
 export function renewingFetch(
   session: Session,

@@ -198,9 +198,9 @@ export async function verify(email: string): Promise<void> {
  * is verified first, through the mailed link, so that it can publish and comment.
  *
  * The server rate-limits per client address even in tests (by default 50 logins and 50 tries
- * of mailed links per 5 minutes, 60 anonymous writes such as registrations per minute) and the
- * whole suite comes from 127.0.0.1: it uses about 32 logins, 36 registrations and 9 links.
- * Share an account where a test does not need its own login.
+ * of mailed tokens per 5 minutes, 60 anonymous writes such as registrations per minute) and
+ * the whole suite comes from 127.0.0.1: it uses about 33 logins, 35 registrations and 9 tokens.
+ * Share an account where a test does not need its own login, and verify only where it must.
  */
 export async function loggedInClient(
   options: Partial<InkwellClientOptions> & { verified?: boolean } = {},

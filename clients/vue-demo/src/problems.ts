@@ -1,5 +1,29 @@
 import { ProblemError } from '@inkwell/client';
 
+/** The problem types (RFC 9457 `type`) of the account rules, where the status says too little. */
+export const EMAIL_NOT_VERIFIED = 'urn:inkwell:problem:email-not-verified';
+export const INVALID_TOKEN = 'urn:inkwell:problem:invalid-token';
+
+/** Whether `error` is the API's answer with the problem type `type`. */
+export function isProblem(error: unknown, type: string): error is ProblemError {
+  return error instanceof ProblemError && error.type === type;
+}
+
+/**
+ * What a page reached from a mailed link says when the API refuses the link's token: unknown,
+ * used or expired (400, the server's words), or not a token at all (422 on `body.token`, a link
+ * cut short when copied). Undefined for any other failure.
+ */
+export function linkProblem(error: unknown): string | undefined {
+  if (isProblem(error, INVALID_TOKEN)) {
+    return error.detail ?? error.title;
+  }
+  if (error instanceof ProblemError && 'token' in error.fieldErrors()) {
+    return 'This link is damaged: open it as the mail has it.';
+  }
+  return undefined;
+}
+
 /** What a form shows for a failed request: a message per field (422) and one for the form. */
 export interface FormErrors {
   fields: Record<string, string>;

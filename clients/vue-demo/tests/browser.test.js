@@ -1,10 +1,11 @@
 // @ts-check
 // The demo in a real Chromium against a live API: build it for that API, serve it with
-// `vite preview`, and go through it as a user would. Run through `nox -s client`, or see
-// README.md for running it by hand. Screenshots land in reports/browser/.
+// `vite preview`, and go through it as a user would, following the links the API mails. Run
+// through `nox -s client`, or see README.md for running it by hand. Screenshots land in
+// reports/browser/.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -50,12 +51,15 @@ function required(/** @type {string} */ name) {
 const API = required('INKWELL_BASE_URL');
 const DEMO_PORT = Number(required('DEMO_PORT'));
 const DEMO_URL = `http://127.0.0.1:${DEMO_PORT}`;
+// Where the live server's mail sink saves each mail as an .eml file (contracts_tests.live_server).
+const MAIL_DIR = required('INKWELL_MAIL_DIR');
 
 const USER = {
   email: `vue-demo-${randomUUID()}@example.com`,
   password: 'correct horse battery staple',
   display_name: 'Demo Writer',
 };
+const NEW_PASSWORD = 'a new and longer pass phrase';
 const TITLE = 'Hello from the browser';
 const LONG_TITLE = 'A post longer than its excerpt';
 const PAGE_SIZE = 10; // src/posts.ts
@@ -66,6 +70,13 @@ let server;
 let browser;
 /** @type {import('playwright-core').Page} */
 let page;
+/** A second browser (its own profile and storage): the user's other device. */
+/** @type {import('playwright-core').BrowserContext | undefined} */
+let otherBrowser;
+/** @type {import('playwright-core').Page} */
+let other;
+/** The edit page of the draft written before the email was verified. */
+let draftPath = '';
 /** @type {string[]} */
 const temporary = [];
 /** @type {Error[]} */
@@ -86,8 +97,99 @@ async function eventually(/** @type {() => Promise<boolean>} */ check, /** @type
   }
 }
 
-const screenshot = (/** @type {string} */ name) =>
-  page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+const screenshot = (/** @type {string} */ name, on = page) =>
+  on.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+/** A Chromium with a fresh profile, its first page reporting uncaught and console errors. */
+async function launch() {
+  const profile = await mkdtemp(join(tmpdir(), 'vue-demo-chromium-'));
+  temporary.push(profile);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 720 },
+  });
+  context.setDefaultTimeout(15_000);
+  const first = context.pages()[0] ?? (await context.newPage());
+  first.on('pageerror', (error) => pageErrors.push(error));
+  first.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  return { context, page: first };
+}
+
+/**
+ * The recipient and text of a mail as the sink saved it: one text part, as Python's
+ * EmailMessage writes it (folded headers; a body in 7bit, quoted-printable or base64).
+ * @param {Buffer} raw
+ */
+function parseMail(raw) {
+  const source = raw.toString('latin1');
+  const split = /\r?\n\r?\n/.exec(source);
+  const head = split ? source.slice(0, split.index) : source;
+  const body = split ? source.slice(split.index + split[0].length) : '';
+  /** @type {Map<string, string>} */
+  const headers = new Map();
+  for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) {
+      headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+  }
+  const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
+  let text = Buffer.from(body, 'latin1').toString('utf8');
+  if (encoding === 'base64') {
+    text = Buffer.from(body, 'base64').toString('utf8');
+  } else if (encoding === 'quoted-printable') {
+    const bytes = body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    text = Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+  const to = headers.get('to') ?? '';
+  return { to: /<([^>]+)>/.exec(to)?.[1] ?? to, text };
+}
+
+/**
+ * The link to the app's `/${page}` in the newest mail to `to`, waiting for the API's worker to
+ * send it. The sink names files by arrival time and renames each into place once written.
+ * @param {string} to
+ * @param {'verify-email' | 'reset-password'} page
+ */
+async function mailedLink(to, page) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const names = (await readdir(MAIL_DIR)).filter((name) => name.endsWith('.eml')).sort();
+    for (const name of names.reverse()) {
+      const mail = parseMail(await readFile(join(MAIL_DIR, name)));
+      if (mail.to.toLowerCase() !== to.toLowerCase()) continue;
+      for (const [href] of mail.text.matchAll(/https?:\/\/[^\s<>"']+/g)) {
+        const link = new URL(href);
+        if (link.pathname.endsWith(`/${page}`)) {
+          return link;
+        }
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no mail to ${to} with a /${page} link in ${MAIL_DIR} within 20 s`);
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * The mailed link as the browser opens it. `nox -s client` sets the server's APP_URL to this
+ * demo, so the link is opened as mailed; run by hand without it, the link names the default
+ * APP_URL and is moved onto the demo's origin.
+ * @param {URL} link
+ */
+function onDemo(link) {
+  if (process.env.APP_URL) {
+    assert.equal(link.origin, new URL(process.env.APP_URL).origin);
+  }
+  return new URL(`${link.pathname}${link.search}`, DEMO_URL).href;
+}
 
 let failed = false;
 /**
@@ -98,6 +200,7 @@ function step(
   /** @type {string} */ name,
   /** @type {string} */ shot,
   /** @type {() => Promise<void>} */ body,
+  on = () => page,
 ) {
   test(name, async (t) => {
     if (failed) {
@@ -106,10 +209,10 @@ function step(
     }
     try {
       await body();
-      await screenshot(shot);
+      await screenshot(shot, on());
     } catch (error) {
       failed = true;
-      await screenshot(`${shot}-FAILED`).catch(() => undefined);
+      await screenshot(`${shot}-FAILED`, on()).catch(() => undefined);
       t.diagnostic(`console errors in the page: ${JSON.stringify(consoleErrors)}`);
       throw error;
     }
@@ -120,8 +223,7 @@ describe('the Vue demo in Chromium', () => {
   before(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
     const outDir = await mkdtemp(join(tmpdir(), 'vue-demo-dist-'));
-    const profile = await mkdtemp(join(tmpdir(), 'vue-demo-chromium-'));
-    temporary.push(outDir, profile);
+    temporary.push(outDir);
     // Vite reads VITE_* from the environment at build time, before any .env file.
     process.env.VITE_INKWELL_API = API;
     await build({ root: DEMO, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
@@ -131,27 +233,17 @@ describe('the Vue demo in Chromium', () => {
       build: { outDir },
       preview: { port: DEMO_PORT },
     });
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 720 },
-    });
-    browser.setDefaultTimeout(15_000);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('pageerror', (error) => pageErrors.push(error));
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
+    ({ context: browser, page } = await launch());
   });
 
   after(async () => {
+    await otherBrowser?.close();
     await browser?.close();
     await server?.close();
     await Promise.all(temporary.map((path) => rm(path, { recursive: true, force: true })));
   });
 
-  step('registers and is logged in', '1-registered', async () => {
+  step('registers, is logged in, and is asked to verify the email', '1-registered', async () => {
     await page.goto(DEMO_URL);
     await page.getByRole('link', { name: 'Log in' }).click();
     await page.locator('#register-email').fill(USER.email);
@@ -160,6 +252,12 @@ describe('the Vue demo in Chromium', () => {
     await page.getByRole('button', { name: 'Register' }).click();
     await page.getByText(`Signed in as ${USER.display_name}`).waitFor();
     assert.equal(new URL(page.url()).pathname, '/');
+    // Registration signs nobody in and verifies nothing: the page signed in, and says what's next.
+    const banner = page.getByRole('region', { name: 'Email verification' });
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /Check your mail/);
+    assert.ok((await banner.innerText()).includes(USER.email));
+    assert.equal(await banner.getByRole('button', { name: 'Resend the link' }).count(), 1);
     // The sign-in's device token is kept beside the login, for the next sign-in from here.
     const device = await page.evaluate(() => localStorage.getItem('inkwell.device'));
     assert.match(device ?? '', /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/);
@@ -178,18 +276,49 @@ describe('the Vue demo in Chromium', () => {
     assert.equal(await page.locator('#body-error').count(), 0);
   });
 
-  step('writes a draft, publishes it and lists it', '3-published', async () => {
-    await page.locator('#title').fill(TITLE);
-    await page.locator('#tags').fill('demo, browser-test');
-    await page.getByRole('button', { name: 'Save draft' }).click();
+  step(
+    'writes a draft, and may not publish it before the email is verified',
+    '3-publish-refused',
+    async () => {
+      await page.locator('#title').fill(TITLE);
+      await page.locator('#tags').fill('demo, browser-test');
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      await page.getByText('Draft', { exact: true }).waitFor();
+      draftPath = new URL(page.url()).pathname;
+      assert.match(draftPath, /^\/posts\/[0-9a-f-]{36}\/edit$/);
+      await page.getByRole('button', { name: 'Publish' }).click();
+      const refused = page.getByRole('alert').filter({ hasText: 'Not published.' });
+      await refused.waitFor();
+      assert.match(await refused.innerText(), /Verify your email to publish/);
+      assert.equal(new URL(page.url()).pathname, draftPath);
+    },
+  );
+
+  step('verifies the email by opening the mailed link', '5-verification-link-used', async () => {
+    const link = await mailedLink(USER.email, 'verify-email');
+    await page.goto(onDemo(link));
+    await page.getByText('Your email address is verified').waitFor();
+    const banner = page.getByRole('region', { name: 'Email verification' });
+    await eventually(async () => (await banner.count()) === 0, 'the banner to go');
+    await screenshot('4-email-verified');
+
+    // A link works once: opened again, the page shows the API's invalid-token problem.
+    await page.goto(onDemo(link));
+    const used = page.getByRole('alert');
+    await used.waitFor();
+    assert.match(await used.innerText(), /invalid, used or expired/);
+    await page.getByText('is verified already').waitFor();
+  });
+
+  step('publishes the draft and lists it', '6-published', async () => {
+    await page.goto(`${DEMO_URL}${draftPath}`);
     await page.getByText('Draft', { exact: true }).waitFor();
-    assert.match(new URL(page.url()).pathname, /^\/posts\/[0-9a-f-]{36}\/edit$/);
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByRole('heading', { name: TITLE }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/');
   });
 
-  step('loads the next page when the list is scrolled to its end', '4-scrolled', async () => {
+  step('loads the next page when the list is scrolled to its end', '7-scrolled', async () => {
     await api.login(USER.email, USER.password);
     for (let n = 1; n <= PAGE_SIZE + 1; n += 1) {
       const body = `Seeded through the API so that the list has a second page. ${'Lorem ipsum. '.repeat(8)}`;
@@ -214,7 +343,7 @@ describe('the Vue demo in Chromium', () => {
 
   step(
     'says so when the post was changed elsewhere, and reloads it',
-    '6-saved-after-reload',
+    '9-saved-after-reload',
     async () => {
       await page.locator('article', { hasText: TITLE }).getByRole('link', { name: 'Edit' }).click();
       const title = page.locator('#title');
@@ -234,7 +363,7 @@ describe('the Vue demo in Chromium', () => {
       const conflict = page.locator('.conflict');
       await conflict.waitFor();
       assert.match(await conflict.innerText(), /This post was changed elsewhere/);
-      await screenshot('5-conflict-message');
+      await screenshot('8-conflict-message');
 
       await conflict.getByRole('button', { name: 'Reload' }).click();
       await eventually(
@@ -249,7 +378,7 @@ describe('the Vue demo in Chromium', () => {
     },
   );
 
-  step('lists an excerpt and opens the whole post', '7-post-opened', async () => {
+  step('lists an excerpt and opens the whole post', '10-post-opened', async () => {
     // Longer than an excerpt (280 characters): the list shows its start, the post all of it.
     const opening = 'The start of a long post. ';
     const ending = 'The very end of the long post.';
@@ -272,6 +401,71 @@ describe('the Vue demo in Chromium', () => {
     assert.equal(new URL(page.url()).pathname, `/posts/${data.id}`);
     assert.equal(await page.locator('.post-body').innerText(), body);
   });
+
+  step(
+    'asks for a reset link from "Forgot password?" on another device',
+    '11-reset-link-sent',
+    async () => {
+      ({ context: otherBrowser, page: other } = await launch());
+      await other.goto(DEMO_URL);
+      await other.getByRole('link', { name: 'Log in' }).click();
+      await other.getByRole('link', { name: 'Forgot password?' }).click();
+      assert.equal(new URL(other.url()).pathname, '/forgot-password');
+      await other.locator('#forgot-email').fill(USER.email);
+      await other.getByRole('button', { name: 'Send the link' }).click();
+      // The same answer whether or not the address has an account.
+      await other.getByRole('status').getByText('If the address has an account').waitFor();
+    },
+    () => other,
+  );
+
+  step(
+    'sets a new password through the mailed link, and logs in with it',
+    '13-logged-in-with-new-password',
+    async () => {
+      const link = await mailedLink(USER.email, 'reset-password');
+      await other.goto(onDemo(link));
+      await other.locator('#new-password').fill(NEW_PASSWORD);
+      await other.getByRole('button', { name: 'Set the new password' }).click();
+      await other.getByText('Your password is changed').waitFor();
+      assert.equal(new URL(other.url()).pathname, '/login');
+      await screenshot('12-password-changed', other);
+
+      await other.locator('#login-email').fill(USER.email);
+      await other.locator('#login-password').fill(NEW_PASSWORD);
+      await other.getByRole('button', { name: 'Log in' }).click();
+      await other.getByText(`Signed in as ${USER.display_name}`).waitFor();
+    },
+    () => other,
+  );
+
+  step(
+    'ends the old session: the first browser, holding the old tokens, is logged out',
+    '16-logged-in-again',
+    async () => {
+      // Still showing the user as signed in, with tokens the reset revoked: its next request
+      // is refused, the refresh too, and the app goes to the login page.
+      await page.getByText(`Signed in as ${USER.display_name}`).waitFor();
+      await page.getByRole('link', { name: 'Write' }).click();
+      await page.locator('#title').fill('Written after the reset');
+      await page.locator('#body').fill('This must not be saved.');
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      await page.locator('#login-email').waitFor();
+      assert.equal(new URL(page.url()).pathname, '/login');
+      assert.equal(await page.getByRole('link', { name: 'Log in' }).count(), 1);
+      assert.equal(await page.evaluate(() => localStorage.getItem('inkwell.refresh_token')), null);
+      await screenshot('14-old-session-ended');
+
+      await page.locator('#login-email').fill(USER.email);
+      await page.locator('#login-password').fill(USER.password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('alert').waitFor(); // the old password no longer works
+      await screenshot('15-old-password-refused');
+      await page.locator('#login-password').fill(NEW_PASSWORD);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByText(`Signed in as ${USER.display_name}`).waitFor();
+    },
+  );
 
   test('had no uncaught errors in the page', () => {
     assert.deepEqual(pageErrors, []);
