@@ -17,6 +17,10 @@ PUBLISHED_KEY_DIGESTS = frozenset(
 )
 
 
+# Where `npm run dev` serves a Vite app (both spellings of loopback).
+VITE_DEV_ORIGINS = ("http://localhost:5173", "http://127.0.0.1:5173")
+
+
 class Environment(StrEnum):
     development = "development"
     test = "test"
@@ -92,6 +96,15 @@ class Settings(BaseSettings):
             raise ValueError(f"SECRET_KEY must be set when ENVIRONMENT={self.environment.value}")
         if self.previous_secret_keys and self.secret_key is None:
             raise ValueError("PREVIOUS_SECRET_KEYS needs SECRET_KEY: the key that signs now")
+        return self
+
+    @model_validator(mode="after")
+    def _vite_in_development(self) -> "Settings":
+        """In development with CORS_ORIGINS unset, the Vite dev server's origins may call the
+        API: a new frontend developer's first request works. Elsewhere, unset is none."""
+        unset = "cors_origins" not in self.model_fields_set
+        if unset and self.environment is Environment.development:
+            self.cors_origins = list(VITE_DEV_ORIGINS)
         return self
 
     @property

@@ -15,10 +15,9 @@ class AppError(Exception):
     """A failure the client can act on. Subclasses fix the status; `detail` says what happened."""
 
     status: ClassVar[HTTPStatus] = HTTPStatus.INTERNAL_SERVER_ERROR
-    # A problem type a program can match on (RFC 9457); `about:blank` when the status says it
-    # all, and then the title is the status phrase.
-    type: ClassVar[str] = "about:blank"
-    title: ClassVar[str | None] = None
+    # The problem type a program matches on (RFC 9457), when more specific than the status's
+    # own (app.http.problem_types lists them all).
+    type: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -40,8 +39,7 @@ class BadRequest(AppError):
 class InvalidToken(BadRequest):
     """A mailed link's token that is unknown, expired or used."""
 
-    type = "urn:inkwell:problem:invalid-token"
-    title = "Invalid Token"
+    type = "/problems/invalid-token"
 
 
 class Unauthorized(AppError):
@@ -58,8 +56,7 @@ class Forbidden(AppError):
 class EmailNotVerified(Forbidden):
     """Publishing and commenting need a verified email."""
 
-    type = "urn:inkwell:problem:email-not-verified"
-    title = "Email Not Verified"
+    type = "/problems/email-not-verified"
 
 
 class NotFound(AppError):

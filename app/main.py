@@ -18,6 +18,7 @@ from app.db.session import (
     create_sessionmaker,
 )
 from app.health.router import router as health_router
+from app.http import problem_pages
 from app.http.access_log import configure_logging
 from app.http.envelope import EnvelopeMiddleware
 from app.http.problems import install_error_handlers
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # request, about 10 % of a public read here. Nothing is set at inclusion (prefix, tags,
         # dependencies), so nothing else changes.
         app.router.routes.extend(router.routes)
+    app.router.routes.append(problem_pages.ROUTE)
     install_error_handlers(app)
     app.add_middleware(EnvelopeMiddleware, settings=settings, spec=spec)
     return app

@@ -16,7 +16,14 @@ from app.http.lean_routes import LeanRoute
 from app.http.routes import iter_routes
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-FRAMEWORK_PATHS = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+# Pages for people, not API operations: the docs, and what each problem type means.
+FRAMEWORK_PATHS = {
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/openapi.json",
+    "/problems/{slug}",
+}
 
 
 @dataclass(frozen=True)

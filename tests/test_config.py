@@ -43,3 +43,14 @@ def test_a_once_published_key_is_refused() -> None:
     """The development default this repository used to ship; everyone knows it."""
     with pytest.raises(ValidationError, match="published"):
         Settings(secret_key="development-only-secret-change-me-0123456789")
+
+
+def test_development_lets_the_vite_dev_server_call_the_api_unless_told_otherwise() -> None:
+    development = Settings(environment="development", _env_file=None)  # type: ignore[arg-type,call-arg]
+    assert development.cors_origins == ["http://localhost:5173", "http://127.0.0.1:5173"]
+    chosen = Settings(environment="development", cors_origins="https://app.example", _env_file=None)  # type: ignore[arg-type,call-arg]
+    assert chosen.cors_origins == ["https://app.example"]
+    none = Settings(environment="development", cors_origins="", _env_file=None)  # type: ignore[arg-type,call-arg]
+    assert none.cors_origins == []
+    production = Settings(environment="production", secret_key="k" * 40, _env_file=None)  # type: ignore[arg-type,call-arg]
+    assert production.cors_origins == []

@@ -37,11 +37,48 @@ async def test_wrong_method_is_405_naming_every_allowed_method(client: httpx.Asy
     assert live.headers["allow"] == "GET"
 
 
-async def test_malformed_json_is_422_problem(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        "/api/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"}
+@pytest.mark.parametrize("path", ["/api/v1/auth/register", "/api/v1/posts"])
+async def test_malformed_json_is_400_naming_line_and_column(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    """On a FastAPI route (registerUser) and on a lean one (createPost), before any
+    credentials are looked at: the body cannot be read at all."""
+    body = b'{\n  "title": "x",\n  "body" "y"\n}'
+    response = await client.post(path, content=body, headers={"content-type": "application/json"})
+    problem = assert_problem(response, 400)
+    assert problem["type"] == "/problems/bad-request"
+    assert problem["detail"] == (
+        "The body is not valid JSON: Expecting ':' delimiter at line 3, column 10."
     )
-    assert assert_problem(response, 422)["errors"]
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "expected"),
+    [
+        ("/api/v1/auth/register", "text/plain", "application/json"),
+        ("/api/v1/posts", "application/x-www-form-urlencoded", "application/json"),
+        ("/api/v1/auth/token", "application/json", "application/x-www-form-urlencoded"),
+        ("/api/v1/auth/refresh", None, "application/json"),
+    ],
+)
+async def test_a_body_in_another_media_type_is_415_naming_the_one_to_send(
+    client: httpx.AsyncClient, path: str, content_type: str | None, expected: str
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    response = await client.post(path, content=b'{"username": "a"}', headers=headers)
+    problem = assert_problem(response, 415)
+    assert problem["type"] == "/problems/unsupported-media-type"
+    assert f"takes {expected};" in problem["detail"]
+
+
+async def test_json_with_a_charset_or_a_json_suffix_is_json(client: httpx.AsyncClient) -> None:
+    for content_type in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        response = await client.post(
+            "/api/v1/auth/refresh",
+            content=b'{"refresh_token": "x"}',
+            headers={"content-type": content_type},
+        )
+        assert_problem(response, 401)
 
 
 async def test_oversized_body_is_413_problem(client: httpx.AsyncClient, app: FastAPI) -> None:

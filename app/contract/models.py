@@ -11,16 +11,68 @@ from pydantic import AwareDatetime, ConfigDict, Field, RootModel
 from pydantic.experimental.missing_sentinel import MISSING
 
 
+class Type(StrEnum):
+    """
+    The problem type, for programs to match on (never the English `detail`). Each is a
+    URI relative to the API's address, where the server serves a short page saying what
+    it means and what to do:
+
+    | type | status | title |
+    |---|---|---|
+    | `/problems/bad-request` | 400 | Bad Request |
+    | `/problems/invalid-token` | 400 | Invalid Token |
+    | `/problems/unauthorized` | 401 | Unauthorized |
+    | `/problems/forbidden` | 403 | Forbidden |
+    | `/problems/email-not-verified` | 403 | Email Not Verified |
+    | `/problems/not-found` | 404 | Not Found |
+    | `/problems/method-not-allowed` | 405 | Method Not Allowed |
+    | `/problems/conflict` | 409 | Conflict |
+    | `/problems/precondition-failed` | 412 | Precondition Failed |
+    | `/problems/payload-too-large` | 413 | Content Too Large |
+    | `/problems/uri-too-long` | 414 | URI Too Long |
+    | `/problems/unsupported-media-type` | 415 | Unsupported Media Type |
+    | `/problems/validation` | 422 | Unprocessable Entity |
+    | `/problems/precondition-required` | 428 | Precondition Required |
+    | `/problems/rate-limited` | 429 | Too Many Requests |
+    | `/problems/internal-error` | 500 | Internal Server Error |
+    | `/problems/unavailable` | 503 | Service Unavailable |
+
+    `about:blank` (RFC 9457's default) is for a status without a type of its own: this
+    server always names one, but a proxy in front of it, or a client turning a
+    non-problem answer into a problem, may not.
+
+    """
+
+    field_problems_bad_request = '/problems/bad-request'
+    field_problems_invalid_token = '/problems/invalid-token'
+    field_problems_unauthorized = '/problems/unauthorized'
+    field_problems_forbidden = '/problems/forbidden'
+    field_problems_email_not_verified = '/problems/email-not-verified'
+    field_problems_not_found = '/problems/not-found'
+    field_problems_method_not_allowed = '/problems/method-not-allowed'
+    field_problems_conflict = '/problems/conflict'
+    field_problems_precondition_failed = '/problems/precondition-failed'
+    field_problems_payload_too_large = '/problems/payload-too-large'
+    field_problems_uri_too_long = '/problems/uri-too-long'
+    field_problems_unsupported_media_type = '/problems/unsupported-media-type'
+    field_problems_validation = '/problems/validation'
+    field_problems_precondition_required = '/problems/precondition-required'
+    field_problems_rate_limited = '/problems/rate-limited'
+    field_problems_internal_error = '/problems/internal-error'
+    field_problems_unavailable = '/problems/unavailable'
+    about_blank = 'about:blank'
+
+
 class FieldError(ContractModel):
     """
     One invalid field of a request.
     """
 
-    location: Annotated[str, Field(max_length=500)]
+    location: Annotated[str, Field(max_length=500, pattern='^[^\\u0000]*$')]
     """
     Where the field is: `body.email`, `query.limit`, `path.user_id`.
     """
-    message: Annotated[str, Field(max_length=1000)]
+    message: Annotated[str, Field(max_length=1000, pattern='^[^\\u0000]*$')]
     """
     What is wrong with it.
     """
@@ -55,7 +107,9 @@ class User(ContractModel):
     email: Annotated[
         str,
         Field(
-            max_length=254, min_length=3, pattern='^[^@ \\t\\n\\r\\f\\v]+@[^@ \\t\\n\\r\\f\\v]+$'
+            max_length=254,
+            min_length=3,
+            pattern='^[^@ \\t\\n\\r\\f\\v\\u0000]+@[^@ \\t\\n\\r\\f\\v\\u0000]+$',
         ),
     ]
     """
@@ -65,7 +119,7 @@ class User(ContractModel):
     regex engines.
 
     """
-    display_name: Annotated[str, Field(max_length=100, min_length=1)]
+    display_name: Annotated[str, Field(max_length=100, min_length=1, pattern='^[^\\u0000]*$')]
     """
     The name shown beside the user's posts and comments.
     """
@@ -96,7 +150,9 @@ class UserCreate(ContractModel):
     email: Annotated[
         str,
         Field(
-            max_length=254, min_length=3, pattern='^[^@ \\t\\n\\r\\f\\v]+@[^@ \\t\\n\\r\\f\\v]+$'
+            max_length=254,
+            min_length=3,
+            pattern='^[^@ \\t\\n\\r\\f\\v\\u0000]+@[^@ \\t\\n\\r\\f\\v\\u0000]+$',
         ),
     ]
     """
@@ -106,11 +162,11 @@ class UserCreate(ContractModel):
     regex engines.
 
     """
-    password: Annotated[str, Field(max_length=128, min_length=8)]
+    password: Annotated[str, Field(max_length=128, min_length=8, pattern='^[^\\u0000]*$')]
     """
     8 to 128 characters (NIST SP 800-63B), not equal to the email.
     """
-    display_name: Annotated[str, Field(max_length=100, min_length=1)]
+    display_name: Annotated[str, Field(max_length=100, min_length=1, pattern='^[^\\u0000]*$')]
     """
     The name shown beside the user's posts and comments.
     """
@@ -124,7 +180,9 @@ class ProfileUpdate(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    display_name: Annotated[str | MISSING, Field(max_length=100, min_length=1)] = MISSING
+    display_name: Annotated[
+        str | MISSING, Field(max_length=100, min_length=1, pattern='^[^\\u0000]*$')
+    ] = MISSING
     """
     The name shown beside the user's posts and comments.
     """
@@ -142,8 +200,8 @@ class PasswordChange(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    current_password: Annotated[str, Field(max_length=128, min_length=1)]
-    new_password: Annotated[str, Field(max_length=128, min_length=8)]
+    current_password: Annotated[str, Field(max_length=128, min_length=1, pattern='^[^\\u0000]*$')]
+    new_password: Annotated[str, Field(max_length=128, min_length=8, pattern='^[^\\u0000]*$')]
     """
     8 to 128 characters (NIST SP 800-63B), not equal to the email.
     """
@@ -158,12 +216,12 @@ class TokenRequest(ContractModel):
     """
     Optional; when sent it must be `password`.
     """
-    username: Annotated[str, Field(max_length=254, min_length=1)]
+    username: Annotated[str, Field(max_length=254, min_length=1, pattern='^[^\\u0000]*$')]
     """
     The account's email.
     """
-    password: Annotated[str, Field(max_length=128, min_length=1)]
-    scope: Annotated[str | MISSING, Field(max_length=200)] = MISSING
+    password: Annotated[str, Field(max_length=128, min_length=1, pattern='^[^\\u0000]*$')]
+    scope: Annotated[str | MISSING, Field(max_length=200, pattern='^[^\\u0000]*$')] = MISSING
     """
     Ignored; Inkwell has no scopes.
     """
@@ -186,7 +244,7 @@ class Accepted(ContractModel):
     A request was accepted; what follows arrives by mail.
     """
 
-    detail: Annotated[str, Field(max_length=200)]
+    detail: Annotated[str, Field(max_length=200, pattern='^[^\\u0000]*$')]
 
 
 class PasswordResetRequest(ContractModel):
@@ -200,7 +258,9 @@ class PasswordResetRequest(ContractModel):
     email: Annotated[
         str,
         Field(
-            max_length=254, min_length=3, pattern='^[^@ \\t\\n\\r\\f\\v]+@[^@ \\t\\n\\r\\f\\v]+$'
+            max_length=254,
+            min_length=3,
+            pattern='^[^@ \\t\\n\\r\\f\\v\\u0000]+@[^@ \\t\\n\\r\\f\\v\\u0000]+$',
         ),
     ]
     """
@@ -224,7 +284,7 @@ class PasswordReset(ContractModel):
     """
     The one-time token from a mailed link.
     """
-    new_password: Annotated[str, Field(max_length=128, min_length=8)]
+    new_password: Annotated[str, Field(max_length=128, min_length=8, pattern='^[^\\u0000]*$')]
     """
     8 to 128 characters (NIST SP 800-63B), not equal to the email.
     """
@@ -252,7 +312,7 @@ class RefreshRequest(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    refresh_token: Annotated[str, Field(max_length=200, min_length=1)]
+    refresh_token: Annotated[str, Field(max_length=200, min_length=1, pattern='^[^\\u0000]*$')]
 
 
 class UserAdminUpdate(ContractModel):
@@ -276,7 +336,7 @@ class AuthorSummary(ContractModel):
     """
 
     id: UUID
-    display_name: Annotated[str, Field(max_length=100, min_length=1)]
+    display_name: Annotated[str, Field(max_length=100, min_length=1, pattern='^[^\\u0000]*$')]
     """
     The name shown beside the user's posts and comments.
     """
@@ -308,11 +368,11 @@ class Post(ContractModel):
     """
     URL-friendly and unique; derived from the first title.
     """
-    title: Annotated[str, Field(max_length=200, min_length=1)]
+    title: Annotated[str, Field(max_length=200, min_length=1, pattern='^[^\\u0000]*$')]
     """
     The post's title; the slug is derived from it.
     """
-    body: Annotated[str, Field(max_length=100000)]
+    body: Annotated[str, Field(max_length=100000, pattern='^[^\\u0000]*$')]
     """
     Markdown, up to 100,000 characters.
     """
@@ -339,11 +399,11 @@ class PostCreate(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    title: Annotated[str, Field(max_length=200, min_length=1)]
+    title: Annotated[str, Field(max_length=200, min_length=1, pattern='^[^\\u0000]*$')]
     """
     The post's title; the slug is derived from it.
     """
-    body: Annotated[str, Field(max_length=100000)]
+    body: Annotated[str, Field(max_length=100000, pattern='^[^\\u0000]*$')]
     """
     Markdown, up to 100,000 characters.
     """
@@ -361,11 +421,13 @@ class PostUpdate(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    title: Annotated[str | MISSING, Field(max_length=200, min_length=1)] = MISSING
+    title: Annotated[
+        str | MISSING, Field(max_length=200, min_length=1, pattern='^[^\\u0000]*$')
+    ] = MISSING
     """
     The post's title; the slug is derived from it.
     """
-    body: Annotated[str | MISSING, Field(max_length=100000)] = MISSING
+    body: Annotated[str | MISSING, Field(max_length=100000, pattern='^[^\\u0000]*$')] = MISSING
     """
     Markdown, up to 100,000 characters.
     """
@@ -388,11 +450,11 @@ class PostSummary(ContractModel):
     """
     URL-friendly and unique; derived from the first title.
     """
-    title: Annotated[str, Field(max_length=200, min_length=1)]
+    title: Annotated[str, Field(max_length=200, min_length=1, pattern='^[^\\u0000]*$')]
     """
     The post's title; the slug is derived from it.
     """
-    excerpt: Annotated[str, Field(max_length=281)]
+    excerpt: Annotated[str, Field(max_length=281, pattern='^[^\\u0000]*$')]
     """
     The start of the post's body, as stored (Markdown, not rendered). A body of at most
     280 characters is its own excerpt, unchanged. A longer body is cut after its 280th
@@ -425,7 +487,7 @@ class PostPage(ContractModel):
     """
 
     items: Annotated[list[PostSummary], Field(max_length=100)]
-    next_cursor: Annotated[str | None, Field(max_length=512)]
+    next_cursor: Annotated[str | None, Field(max_length=512, pattern='^[^\\u0000]*$')]
     """
     Pass as `cursor` for the next page; `null` on the last page.
     """
@@ -439,7 +501,7 @@ class CommentCreate(ContractModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    body: Annotated[str, Field(max_length=5000, min_length=1)]
+    body: Annotated[str, Field(max_length=5000, min_length=1, pattern='^[^\\u0000]*$')]
     """
     Plain text or Markdown, up to 5,000 characters.
     """
@@ -450,11 +512,38 @@ class Problem(ContractModel):
     An RFC 9457 problem detail.
     """
 
-    type: Annotated[str, Field(max_length=2048)]
+    type: Type
     """
-    A URI naming the problem type; `about:blank` when the status says it all.
+    The problem type, for programs to match on (never the English `detail`). Each is a
+    URI relative to the API's address, where the server serves a short page saying what
+    it means and what to do:
+
+    | type | status | title |
+    |---|---|---|
+    | `/problems/bad-request` | 400 | Bad Request |
+    | `/problems/invalid-token` | 400 | Invalid Token |
+    | `/problems/unauthorized` | 401 | Unauthorized |
+    | `/problems/forbidden` | 403 | Forbidden |
+    | `/problems/email-not-verified` | 403 | Email Not Verified |
+    | `/problems/not-found` | 404 | Not Found |
+    | `/problems/method-not-allowed` | 405 | Method Not Allowed |
+    | `/problems/conflict` | 409 | Conflict |
+    | `/problems/precondition-failed` | 412 | Precondition Failed |
+    | `/problems/payload-too-large` | 413 | Content Too Large |
+    | `/problems/uri-too-long` | 414 | URI Too Long |
+    | `/problems/unsupported-media-type` | 415 | Unsupported Media Type |
+    | `/problems/validation` | 422 | Unprocessable Entity |
+    | `/problems/precondition-required` | 428 | Precondition Required |
+    | `/problems/rate-limited` | 429 | Too Many Requests |
+    | `/problems/internal-error` | 500 | Internal Server Error |
+    | `/problems/unavailable` | 503 | Service Unavailable |
+
+    `about:blank` (RFC 9457's default) is for a status without a type of its own: this
+    server always names one, but a proxy in front of it, or a client turning a
+    non-problem answer into a problem, may not.
+
     """
-    title: Annotated[str, Field(max_length=200)]
+    title: Annotated[str, Field(max_length=200, pattern='^[^\\u0000]*$')]
     """
     A short summary of the problem type.
     """
@@ -462,7 +551,7 @@ class Problem(ContractModel):
     """
     The HTTP status code.
     """
-    detail: Annotated[str | MISSING, Field(max_length=2000)] = MISSING
+    detail: Annotated[str | MISSING, Field(max_length=2000, pattern='^[^\\u0000]*$')] = MISSING
     """
     What went wrong in this occurrence.
     """
@@ -470,7 +559,7 @@ class Problem(ContractModel):
     """
     The request path the problem occurred on.
     """
-    request_id: Annotated[str | MISSING, Field(max_length=128)] = MISSING
+    request_id: Annotated[str | MISSING, Field(max_length=128, pattern='^[^\\u0000]*$')] = MISSING
     """
     The request id, to quote when reporting the problem.
     """
@@ -485,8 +574,8 @@ class TokenPair(ContractModel):
     An access token (JWT) and the refresh token that renews it.
     """
 
-    access_token: Annotated[str, Field(max_length=2000)]
-    refresh_token: Annotated[str, Field(max_length=200)]
+    access_token: Annotated[str, Field(max_length=2000, pattern='^[^\\u0000]*$')]
+    refresh_token: Annotated[str, Field(max_length=200, pattern='^[^\\u0000]*$')]
     token_type: Literal['bearer']
     expires_in: Annotated[int, Field(ge=1, le=86400)]
     """
@@ -508,7 +597,7 @@ class UserPage(ContractModel):
     """
 
     items: Annotated[list[User], Field(max_length=100)]
-    next_cursor: Annotated[str | None, Field(max_length=512)]
+    next_cursor: Annotated[str | None, Field(max_length=512, pattern='^[^\\u0000]*$')]
     """
     Pass as `cursor` for the next page; `null` on the last page.
     """
@@ -522,7 +611,7 @@ class Comment(ContractModel):
     id: UUID
     post_id: UUID
     author: AuthorSummary
-    body: Annotated[str, Field(max_length=5000, min_length=1)]
+    body: Annotated[str, Field(max_length=5000, min_length=1, pattern='^[^\\u0000]*$')]
     """
     Plain text or Markdown, up to 5,000 characters.
     """
@@ -535,7 +624,7 @@ class CommentPage(ContractModel):
     """
 
     items: Annotated[list[Comment], Field(max_length=100)]
-    next_cursor: Annotated[str | None, Field(max_length=512)]
+    next_cursor: Annotated[str | None, Field(max_length=512, pattern='^[^\\u0000]*$')]
     """
     Pass as `cursor` for the next page; `null` on the last page.
     """

@@ -19,9 +19,9 @@ from email.utils import format_datetime
 from typing import Any
 
 from app.http.responses import RawHeaders, raw_headers
+from app.http.spec_paths import path_pattern
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_TEMPLATE_PARAMETER = re.compile(r"(\{[^{}/]+\})")
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -52,13 +52,6 @@ def _headers(operation: Mapping[str, Any], where: str) -> Headers:
     return tuple(headers)
 
 
-def _pattern(template: str) -> re.Pattern[str]:
-    parts = _TEMPLATE_PARAMETER.split(template)
-    return re.compile(
-        "".join("[^/]+" if _TEMPLATE_PARAMETER.fullmatch(p) else re.escape(p) for p in parts)
-    )
-
-
 def deprecated_paths(spec: Mapping[str, Any]) -> list[tuple[re.Pattern[str], dict[str, Headers]]]:
     """(path pattern, METHOD -> headers) for every path, literal paths first.
 
@@ -74,7 +67,7 @@ def deprecated_paths(spec: Mapping[str, Any]) -> list[tuple[re.Pattern[str], dic
             for method in METHODS
             if isinstance(item.get(method), Mapping) and item[method].get("deprecated")
         }
-        table.append((_pattern(template), operations))
+        table.append((path_pattern(template), operations))
     return table if any(operations for _, operations in table) else []
 
 

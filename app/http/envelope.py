@@ -25,6 +25,7 @@ from app.http.body_limit import declared_length, limited, too_large
 from app.http.cors import Cors
 from app.http.deprecation import Deprecations
 from app.http.docs_policy import DOCS_PAGES, with_docs_policy
+from app.http.media_types import MediaTypes
 from app.http.problems import problem_response, report_unexpected, unexpected_error
 from app.http.request_id import HEADER, assign_request_id
 from app.http.responses import extra_headers
@@ -65,6 +66,7 @@ class EnvelopeMiddleware:
         self._max_body = settings.max_body_bytes
         self._cors = Cors(settings.cors_origins, CORS_METHODS, CORS_HEADERS, CORS_EXPOSED)
         self._deprecations = Deprecations(spec)
+        self._media_types = MediaTypes(spec)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -111,11 +113,13 @@ class EnvelopeMiddleware:
     def _early_answer(self, scope: Scope) -> ASGIApp | None:
         """414 for a request target over the bound, before any route sees it; 413 before
         reading a byte of a body declared too large (the connection then closes, as the body
-        stays unread)."""
+        stays unread); 415 for a body in a media type its operation does not take."""
         if target_too_long(scope):
             return problem_response(Request(scope), 414, TOO_LONG)
         declared = declared_length(scope)
-        if declared is None or declared <= self._max_body:
-            return None
-        detail = too_large(self._max_body)
-        return problem_response(Request(scope), 413, detail, headers={"Connection": "close"})
+        if declared is not None and declared > self._max_body:
+            detail = too_large(self._max_body)
+            return problem_response(Request(scope), 413, detail, headers={"Connection": "close"})
+        if (refused := self._media_types.refused(scope)) is not None:
+            return problem_response(Request(scope), 415, refused)
+        return None

@@ -11,8 +11,8 @@ same app, with the same contract:
   FastAPI's `RequestValidationError`, so it answers the same 422 problem;
 - a JSON body (`lean_post`) is parsed and validated by its contract model the way FastAPI does
   (a body that is not `application/json` or `+json` is refused by the model), and its errors
-  are located under `body`; malformed JSON is located at `body` itself, not at a character
-  offset (FastAPI says `body.13`, which names no field);
+  are located under `body`; malformed JSON is reported as FastAPI reports it, which
+  app.http.problems answers with a 400 naming the line and column;
 - errors raised by the endpoint meet the app's exception handlers like any other route's;
 - route conformance (contracts_tests) reads the model's fields as the query parameters, and
   `status_code` as the success status.
@@ -92,9 +92,16 @@ async def _json(request: Request) -> Any:
         return raw or None
     try:
         return json.loads(raw)
-    except ValueError:  # JSONDecodeError, or bytes that are not UTF-8/16/32
+    except json.JSONDecodeError as error:  # as FastAPI reports it (app.http.problems: a 400)
+        problem = {"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error"}
+        raise RequestValidationError(
+            [{**problem, "input": {}, "ctx": {"error": error.msg}}], body=error.doc
+        ) from None
+    except ValueError:  # bytes that are not UTF-8, -16 or -32 text
         problem = {"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error"}
-        raise RequestValidationError([{**problem, "input": {}}]) from None
+        raise RequestValidationError(
+            [{**problem, "input": {}, "ctx": {"error": "the body is not UTF-8 text"}}]
+        ) from None
 
 
 def _validated(data: Any, model: type[Model]) -> Model:

@@ -23,6 +23,7 @@ from starlette.types import Scope
 from app.contract import FieldError, Problem
 from app.db.faults import Fault, classify
 from app.errors import AppError, Conflict, ServiceUnavailable
+from app.http import problem_types
 from app.http.echo import MAX_DETAIL, MAX_LOCATION, MAX_MESSAGE, echoed, instance
 from app.http.request_id import current_request_id
 from app.http.routes import allowed_methods
@@ -45,7 +46,12 @@ UNEXPECTED = "An unexpected error occurred; quote the request id."
 # The last resort, built once: sent when even the 500 problem cannot be built. The request id
 # still reaches the client in the X-Request-ID header.
 _FALLBACK_500 = (
-    Problem(type="about:blank", title="Internal Server Error", status=500, detail=UNEXPECTED)
+    Problem(
+        type=problem_types.uri_for(500),
+        title="Internal Server Error",
+        status=500,
+        detail=UNEXPECTED,
+    )
     .model_dump_json()
     .encode()
 )
@@ -58,13 +64,16 @@ def problem_response(
     *,
     headers: dict[str, str] | None = None,
     errors: Sequence[FieldError] = (),
-    problem_type: str = "about:blank",
-    title: str | None = None,
+    problem_type: str | None = None,
 ) -> JSONResponse:
+    """A problem answer; its type is the status's own (app.http.problem_types) unless a more
+    specific one is given."""
     request_id = current_request_id() or ""
+    uri = problem_type or problem_types.uri_for(status)
+    known = problem_types.BY_SLUG.get(uri.removeprefix(problem_types.PREFIX))
     problem = Problem(
-        type=problem_type,
-        title=title or HTTPStatus(status).phrase,
+        type=uri,
+        title=known.title if known else HTTPStatus(status).phrase,
         status=status,
         # The scope's path, not `request.url`: that one is parsed with the Host header, which
         # the client chose too.
@@ -81,6 +90,21 @@ def problem_response(
         headers=headers,
         media_type=PROBLEM_JSON,
     )
+
+
+def _malformed_json(exc: RequestValidationError) -> str | None:
+    """What is wrong with a body that is not JSON at all, where: a 400, not a field error
+    (FastAPI locates it at `body.<character offset>`, which names no field)."""
+    error = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+    if error is None:
+        return None
+    position = error["loc"][-1] if len(error["loc"]) > 1 else None
+    reason = echoed(str(error.get("ctx", {}).get("error", "malformed")), MAX_MESSAGE)
+    if not isinstance(position, int) or not isinstance(exc.body, str):
+        return f"The body is not valid JSON: {reason}."
+    line = exc.body.count("\n", 0, position) + 1
+    column = position - exc.body.rfind("\n", 0, position)
+    return f"The body is not valid JSON: {reason} at line {line}, column {column}."
 
 
 def _location(loc: Sequence[int | str]) -> str:
@@ -107,7 +131,6 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
         headers=exc.headers,
         errors=exc.errors,
         problem_type=exc.type,
-        title=exc.title,
     )
 
 
@@ -133,6 +156,8 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if (unreadable := _malformed_json(exc)) is not None:
+        return problem_response(request, 400, unreadable)
     errors = _field_errors(exc)
     plural = "field" if len(errors) == 1 else "fields"
     detail = f"The request has {len(errors)} invalid {plural}."

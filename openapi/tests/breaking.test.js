@@ -19,37 +19,54 @@ after(() => rmSync(workdir, { recursive: true, force: true }));
 const unchanged = () => {};
 const schemas = (spec) => spec.components.schemas;
 const bio = { type: 'string', maxLength: 500 };
+// A changed contract takes a new version; a minor one lets Optic judge whether the change is
+// additive (the released baseline is 0.1.0).
+const minor = (spec) => {
+  spec.info.version = '0.2.0';
+};
 
 /** [name, change to the baseline copy, change to the working copy, passes?, expected text] */
 const CASES = [
-  ['removed operation', unchanged, (s) => delete s.paths['/api/v1/users/{user_id}'].get, false,
-    'GET /api/v1/users/{user_id}: removed'],
+  ['removed operation', unchanged, (s) => {
+    minor(s);
+    delete s.paths['/api/v1/users/{user_id}'].get;
+  }, false, 'GET /api/v1/users/{user_id}: removed'],
   ['removed response field', unchanged, (s) => {
+    minor(s);
     delete schemas(s).User.properties.display_name;
     schemas(s).User.required = schemas(s).User.required.filter((f) => f !== 'display_name');
   }, false, "cannot remove response property 'display_name'"],
   ['new required request field', unchanged, (s) => {
+    minor(s);
     schemas(s).ProfileUpdate.properties.bio = bio;
     schemas(s).ProfileUpdate.required = ['bio'];
   }, false, "cannot add a required request property 'bio'"],
   ['narrowed request enum', (s) => {
     schemas(s).TokenRequest.properties.grant_type.enum = ['password', 'refresh_token'];
-  }, unchanged, false, "cannot remove enum option 'refresh_token' from 'grant_type'"],
+  }, minor, false, "cannot remove enum option 'refresh_token' from 'grant_type'"],
   ['narrowed request type', unchanged, (s) => {
+    minor(s);
     schemas(s).TokenRequest.properties.scope = { type: 'integer', minimum: 0, maximum: 9 };
   }, false, "request body property 'scope' not to be narrowed"],
   ['tightened request bound', unchanged, (s) => {
+    minor(s);
     schemas(s).DisplayName.maxLength = 50;
   }, false, "request property 'display_name' accepts less: maxLength 100 -> 50"],
   ['loosened request bound', unchanged, (s) => {
+    minor(s);
     schemas(s).DisplayName.maxLength = 200;
   }, true, 'Checks:'],
   ['added optional request field', unchanged, (s) => {
+    minor(s);
     schemas(s).ProfileUpdate.properties.bio = bio;
   }, true, "property /schema/properties/bio: added"],
   ['added optional response field', unchanged, (s) => {
+    minor(s);
     schemas(s).User.properties.bio = bio;
   }, true, "property /schema/properties/bio: added"],
+  ['a changed contract at the released version', unchanged, (s) => {
+    schemas(s).User.properties.bio = bio;
+  }, false, 'bump info.version'],
   ['removal in a new major version', unchanged, (s) => {
     s.info.version = '1.0.0';
     delete s.paths['/api/v1/users/{user_id}'].get;

@@ -28,6 +28,20 @@ if (working.major < released.major) {
   console.error(`info.version went from ${released.text} (released) down to ${working.text}.`);
   process.exit(1);
 }
+// Two different contracts never carry one version: once the working spec differs from the
+// released one (anything but info.version itself), its version must too.
+const contract = (file) => {
+  const document = parse(readFileSync(file, 'utf8'));
+  return JSON.stringify({ ...document, info: { ...document.info, version: undefined } });
+};
+if (working.text === released.text && contract(WORKING) !== contract(BASELINE)) {
+  console.error(
+    `${WORKING} differs from the released ${BASELINE} but both say version ${released.text}: ` +
+      `bump info.version (minor for additions, major for breaking changes; this gate says ` +
+      `which) and the client package's version with it (\`nox -s drift\` checks they match).`,
+  );
+  process.exit(1);
+}
 console.log(`Contract ${released.text} (released, ${BASELINE}) -> ${working.text} (working, ${WORKING})`);
 if (working.major > released.major) {
   console.log('A new major version: breaking changes are allowed and listed without failing.');

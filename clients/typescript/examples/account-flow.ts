@@ -20,7 +20,7 @@ import {
 } from '@inkwell/client';
 
 /** The problem type of a refusal to publish or comment before the email is verified. */
-export const EMAIL_NOT_VERIFIED = 'urn:inkwell:problem:email-not-verified';
+export const EMAIL_NOT_VERIFIED = '/problems/email-not-verified';
 
 export interface AccountFlowResult {
   /** The field errors a registration form would show for a too-short password. */
@@ -29,7 +29,7 @@ export interface AccountFlowResult {
   registered: Accepted;
   /** The user as signed in before following the verification link. */
   unverified: User;
-  /** Why publishing failed before then: 403 `urn:inkwell:problem:email-not-verified`. */
+  /** Why publishing failed before then: 403 `/problems/email-not-verified`. */
   refused: ProblemError;
   /** The user once the email is verified. */
   me: User;

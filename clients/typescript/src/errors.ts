@@ -1,5 +1,8 @@
 import type { FieldError, Problem } from './gen/types.gen.js';
 
+/** Every problem type the API answers with (`/problems/rate-limited`, ...), as a union. */
+export type ProblemType = Problem['type'];
+
 /**
  * A non-2xx answer from the API, carrying its RFC 9457 problem+json body.
  *
@@ -8,7 +11,9 @@ import type { FieldError, Problem } from './gen/types.gen.js';
  */
 export class ProblemError extends Error implements Problem {
   override readonly name: string = 'ProblemError';
-  readonly type: string;
+  /** The problem type: a union of the contract's types, so `switch (error.type)` can be
+   * exhaustive (the spec's `Problem.type`; each names a page on the server). */
+  readonly type: ProblemType;
   readonly title: string;
   readonly status: number;
   readonly detail?: string;

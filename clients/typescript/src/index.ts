@@ -8,7 +8,7 @@ export * from './gen/@tanstack/vue-query.gen.js';
 export type { Client } from './gen/client/index.js';
 
 export { createInkwellClient, type InkwellClient, type InkwellClientOptions } from './client.js';
-export { ProblemError, SessionExpiredError } from './errors.js';
+export { ProblemError, type ProblemType, SessionExpiredError } from './errors.js';
 export type { SessionExpiredListener } from './session.js';
 export {
   localStorageTokenStore,

@@ -30,8 +30,8 @@ import {
   uniqueEmail,
 } from './support.js';
 
-const EMAIL_NOT_VERIFIED = 'urn:inkwell:problem:email-not-verified';
-const INVALID_TOKEN = 'urn:inkwell:problem:invalid-token';
+const EMAIL_NOT_VERIFIED = '/problems/email-not-verified';
+const INVALID_TOKEN = '/problems/invalid-token';
 
 /** The ProblemError a call rejected with (the test fails if it resolved). */
 async function refusal(call: Promise<unknown>): Promise<ProblemError> {

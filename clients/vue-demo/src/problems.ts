@@ -1,8 +1,8 @@
 import { ProblemError } from '@inkwell/client';
 
 /** The problem types (RFC 9457 `type`) of the account rules, where the status says too little. */
-export const EMAIL_NOT_VERIFIED = 'urn:inkwell:problem:email-not-verified';
-export const INVALID_TOKEN = 'urn:inkwell:problem:invalid-token';
+export const EMAIL_NOT_VERIFIED = '/problems/email-not-verified';
+export const INVALID_TOKEN = '/problems/invalid-token';
 
 /** Whether `error` is the API's answer with the problem type `type`. */
 export function isProblem(error: unknown, type: string): error is ProblemError {

@@ -132,7 +132,7 @@ export const requestPasswordReset = <ThrowOnError extends boolean = true>(option
  *
  * Sets the new password and ends every session of the account (refresh tokens revoked,
  * access tokens refused). A token that is unknown, expired or already used is 400 with
- * the problem type `urn:inkwell:problem:invalid-token`. Guesses are limited per client
+ * the problem type `/problems/invalid-token`. Guesses are limited per client
  * address (429).
  *
  */
@@ -149,7 +149,7 @@ export const resetPassword = <ThrowOnError extends boolean = true>(options: Opti
  * Verify an email with a verification link's token
  *
  * Marks the account's email as verified. A token that is unknown, expired or already
- * used is 400 (`urn:inkwell:problem:invalid-token`). Guesses are limited per client
+ * used is 400 (`/problems/invalid-token`). Guesses are limited per client
  * address (429).
  *
  */
@@ -396,7 +396,7 @@ export const updatePost = <ThrowOnError extends boolean = true>(options: Options
  *
  * The author or an admin publishes a draft; publishing a published post is 409. An
  * account whose email is not verified cannot publish: 403
- * `urn:inkwell:problem:email-not-verified`.
+ * `/problems/email-not-verified`.
  *
  */
 export const publishPost = <ThrowOnError extends boolean = true>(options: Options<PublishPostData, ThrowOnError>) => (options.client ?? client).post<PublishPostResponses, PublishPostErrors, ThrowOnError>({
@@ -437,7 +437,7 @@ export const listComments = <ThrowOnError extends boolean = true>(options: Optio
  *
  * Any authenticated user with a verified email comments on a published post (a draft is
  * 409, an invisible post 404, an unverified email 403
- * `urn:inkwell:problem:email-not-verified`). The post's author is mailed about each
+ * `/problems/email-not-verified`). The post's author is mailed about each
  * comment by someone else, unless they opted out (`notify_on_comment`).
  * `Idempotency-Key` works as for `createPost`.
  *

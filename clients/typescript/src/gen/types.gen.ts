@@ -9,9 +9,36 @@ export type ClientOptions = {
  */
 export type Problem = {
     /**
-     * A URI naming the problem type; `about:blank` when the status says it all.
+     * The problem type, for programs to match on (never the English `detail`). Each is a
+     * URI relative to the API's address, where the server serves a short page saying what
+     * it means and what to do:
+     *
+     * | type | status | title |
+     * |---|---|---|
+     * | `/problems/bad-request` | 400 | Bad Request |
+     * | `/problems/invalid-token` | 400 | Invalid Token |
+     * | `/problems/unauthorized` | 401 | Unauthorized |
+     * | `/problems/forbidden` | 403 | Forbidden |
+     * | `/problems/email-not-verified` | 403 | Email Not Verified |
+     * | `/problems/not-found` | 404 | Not Found |
+     * | `/problems/method-not-allowed` | 405 | Method Not Allowed |
+     * | `/problems/conflict` | 409 | Conflict |
+     * | `/problems/precondition-failed` | 412 | Precondition Failed |
+     * | `/problems/payload-too-large` | 413 | Content Too Large |
+     * | `/problems/uri-too-long` | 414 | URI Too Long |
+     * | `/problems/unsupported-media-type` | 415 | Unsupported Media Type |
+     * | `/problems/validation` | 422 | Unprocessable Entity |
+     * | `/problems/precondition-required` | 428 | Precondition Required |
+     * | `/problems/rate-limited` | 429 | Too Many Requests |
+     * | `/problems/internal-error` | 500 | Internal Server Error |
+     * | `/problems/unavailable` | 503 | Service Unavailable |
+     *
+     * `about:blank` (RFC 9457's default) is for a status without a type of its own: this
+     * server always names one, but a proxy in front of it, or a client turning a
+     * non-problem answer into a problem, may not.
+     *
      */
-    type: string;
+    type: '/problems/bad-request' | '/problems/invalid-token' | '/problems/unauthorized' | '/problems/forbidden' | '/problems/email-not-verified' | '/problems/not-found' | '/problems/method-not-allowed' | '/problems/conflict' | '/problems/precondition-failed' | '/problems/payload-too-large' | '/problems/uri-too-long' | '/problems/unsupported-media-type' | '/problems/validation' | '/problems/precondition-required' | '/problems/rate-limited' | '/problems/internal-error' | '/problems/unavailable' | 'about:blank';
     /**
      * A short summary of the problem type.
      */
@@ -511,9 +538,13 @@ export type RegisterUserData = {
 
 export type RegisterUserErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
@@ -547,13 +578,17 @@ export type IssueTokenData = {
 
 export type IssueTokenErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
      * Missing, invalid or expired credentials.
      */
     401: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
@@ -584,13 +619,17 @@ export type RefreshTokenData = {
 
 export type RefreshTokenErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
      * Missing, invalid or expired credentials.
      */
     401: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
@@ -617,13 +656,17 @@ export type LogoutData = {
 
 export type LogoutErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
      * Missing, invalid or expired credentials.
      */
     401: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
@@ -650,9 +693,13 @@ export type RequestPasswordResetData = {
 
 export type RequestPasswordResetErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
@@ -687,6 +734,10 @@ export type ResetPasswordErrors = {
      */
     400: Problem;
     /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
+    /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
     422: Problem;
@@ -719,6 +770,10 @@ export type VerifyEmailErrors = {
      * The link's token is unknown, expired or already used; ask for a new link.
      */
     400: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
@@ -776,7 +831,7 @@ export type ListUsersData = {
 
 export type ListUsersErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
@@ -838,13 +893,17 @@ export type UpdateCurrentUserData = {
 
 export type UpdateCurrentUserErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
      * Missing, invalid or expired credentials.
      */
     401: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
@@ -871,7 +930,7 @@ export type ChangePasswordData = {
 
 export type ChangePasswordErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
@@ -882,6 +941,10 @@ export type ChangePasswordErrors = {
      * The caller is known but may not do this.
      */
     403: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
@@ -1034,7 +1097,7 @@ export type UpdateUserData = {
 
 export type UpdateUserErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
@@ -1053,6 +1116,10 @@ export type UpdateUserErrors = {
      * The request conflicts with the current state (for example a duplicate email).
      */
     409: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
@@ -1145,7 +1212,7 @@ export type ListUserPostsData = {
 
 export type ListUserPostsErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
@@ -1213,7 +1280,7 @@ export type ListPostsData = {
 
 export type ListPostsErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
@@ -1255,7 +1322,7 @@ export type CreatePostData = {
 
 export type CreatePostErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
@@ -1266,6 +1333,10 @@ export type CreatePostErrors = {
      * The request body is larger than the server accepts.
      */
     413: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
@@ -1415,7 +1486,7 @@ export type UpdatePostData = {
 
 export type UpdatePostErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
@@ -1438,6 +1509,10 @@ export type UpdatePostErrors = {
      * The request body is larger than the server accepts.
      */
     413: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */
@@ -1588,7 +1663,7 @@ export type ListCommentsData = {
 
 export type ListCommentsErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
@@ -1639,7 +1714,7 @@ export type CreateCommentData = {
 
 export type CreateCommentErrors = {
     /**
-     * The request cannot be parsed (a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
      */
     400: Problem;
     /**
@@ -1662,6 +1737,10 @@ export type CreateCommentErrors = {
      * The request body is larger than the server accepts.
      */
     413: Problem;
+    /**
+     * The body's media type is not one the operation takes; the detail names it.
+     */
+    415: Problem;
     /**
      * The request does not satisfy the contract; `errors[]` names each field.
      */

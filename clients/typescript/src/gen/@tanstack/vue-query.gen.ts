@@ -203,7 +203,7 @@ export const requestPasswordResetMutation = (options?: Partial<Options<RequestPa
  *
  * Sets the new password and ends every session of the account (refresh tokens revoked,
  * access tokens refused). A token that is unknown, expired or already used is 400 with
- * the problem type `urn:inkwell:problem:invalid-token`. Guesses are limited per client
+ * the problem type `/problems/invalid-token`. Guesses are limited per client
  * address (429).
  *
  */
@@ -225,7 +225,7 @@ export const resetPasswordMutation = (options?: Partial<Options<ResetPasswordDat
  * Verify an email with a verification link's token
  *
  * Marks the account's email as verified. A token that is unknown, expired or already
- * used is 400 (`urn:inkwell:problem:invalid-token`). Guesses are limited per client
+ * used is 400 (`/problems/invalid-token`). Guesses are limited per client
  * address (429).
  *
  */
@@ -710,7 +710,7 @@ export const updatePostMutation = (options?: Partial<Options<UpdatePostData>>): 
  *
  * The author or an admin publishes a draft; publishing a published post is 409. An
  * account whose email is not verified cannot publish: 403
- * `urn:inkwell:problem:email-not-verified`.
+ * `/problems/email-not-verified`.
  *
  */
 export const publishPostMutation = (options?: Partial<Options<PublishPostData>>): UseMutationOptions<PublishPostResponse, PublishPostError, Options<PublishPostData>> => {
@@ -810,7 +810,7 @@ export const listCommentsInfiniteOptions = (options: Options<ListCommentsData>) 
  *
  * Any authenticated user with a verified email comments on a published post (a draft is
  * 409, an invisible post 404, an unverified email 403
- * `urn:inkwell:problem:email-not-verified`). The post's author is mailed about each
+ * `/problems/email-not-verified`). The post's author is mailed about each
  * comment by someone else, unless they opted out (`notify_on_comment`).
  * `Idempotency-Key` works as for `createPost`.
  *
