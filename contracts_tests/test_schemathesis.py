@@ -75,6 +75,10 @@ def test_schemathesis_finds_no_failures(server: tuple[str, str]) -> None:
         "--report-junit-path", str(REPORTS / "junit.xml"),
         "--no-color",
     ]  # fmt: skip
-    env = {**os.environ, "INKWELL_TOKEN": _admin_access_token(base_url, database_url)}
+    env = {
+        **os.environ,
+        "INKWELL_TOKEN": _admin_access_token(base_url, database_url),
+        "SCHEMATHESIS_HOOKS": "contracts_tests.fuzz_hooks",
+    }
     result = subprocess.run(command, env=env, cwd=ROOT, check=False)
     assert result.returncode == 0, "Schemathesis found failures: read its report above"
