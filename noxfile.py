@@ -174,8 +174,9 @@ def _npm_against_live_server(
 
 @nox.session(python=PYTHON)
 def client(session: nox.Session) -> None:
-    """The TypeScript package (type check, tests against a live server, build) and the Vue demo
-    using it (type check, a Chromium test against a live server; screenshots in reports/browser/).
+    """The TypeScript package (type check and type tests, tests against a live server, the packed
+    tarball in a fresh Vite + Vue app and in plain Node) and the Vue demo using it (type check, a
+    Chromium test against a live server; screenshots in reports/browser/).
     """
     _install(session)
     if not CHROMIUM.exists():
@@ -187,6 +188,9 @@ def client(session: nox.Session) -> None:
     with session.chdir(CLIENT):
         # The demo imports the package through its `exports`, i.e. dist/, which git ignores.
         session.run("npm", "run", "--silent", "build", external=True)
+        # `npm pack`, then the tarball installed into a fresh Vite + Vue 3 + TS app (vue-tsc,
+        # vite build) and, without Vue, into a plain Node ESM project (about 45 s).
+        session.run("npm", "run", "--silent", "consumer-check", external=True)
     with session.chdir(DEMO):
         _npm_ci(session, DEMO)
         session.run("npm", "run", "--silent", "typecheck", external=True)

@@ -2,11 +2,16 @@ import { fileURLToPath } from 'node:url';
 
 import { defineConfig } from 'vitest/config';
 
+const source = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
+
 export default defineConfig({
   resolve: {
     // Examples import the package by its name, as an application would; tsconfig.json maps
     // the same name for the type checker.
-    alias: { '@inkwell/client': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    alias: [
+      { find: /^@inkwell\/client$/, replacement: source('index.ts') },
+      { find: /^@inkwell\/client\/vue$/, replacement: source('vue.ts') },
+    ],
   },
   test: {
     include: ['tests/**/*.test.ts'],

@@ -1,5 +1,3 @@
-import type { DataTag, InfiniteData } from '@tanstack/vue-query';
-
 /** What a read returns when the resource will be updated: its body and its version. */
 export interface Versioned<T> {
   data: T;
@@ -47,29 +45,4 @@ export function idempotencyKey(key: string = globalThis.crypto.randomUUID()): {
   'Idempotency-Key': string;
 } {
   return { 'Idempotency-Key': key };
-}
-
-/** A page of a cursor-paginated list: `{ items, next_cursor }`. */
-export interface CursorPage {
-  next_cursor?: string | null;
-}
-
-/**
- * Completes the generated `*InfiniteOptions` of a cursor-paginated list for useInfiniteQuery:
- * the first page is fetched without a cursor, each next one with the previous page's
- * `next_cursor`, and `hasNextPage` turns false when it is null.
- *
- * @example const posts = useInfiniteQuery(cursorPagination(listPostsInfiniteOptions({ client })));
- */
-export function cursorPagination<
-  TPage extends CursorPage,
-  TOptions extends { queryKey: DataTag<unknown, InfiniteData<TPage, unknown>, unknown> },
->(options: TOptions) {
-  return {
-    ...options,
-    // The generated queryFn takes either a cursor string or an object of request parts to
-    // merge; the empty object means "no cursor".
-    initialPageParam: {},
-    getNextPageParam: (lastPage: TPage): string | undefined => lastPage.next_cursor ?? undefined,
-  };
 }

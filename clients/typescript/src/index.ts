@@ -1,10 +1,11 @@
-// The public entry of @inkwell/client. Application code imports from here only; src/gen/ is
-// regenerated from the spec and its layout is not part of the API.
+// The public entry of @inkwell/client. Application code imports from here and, for Vue Query,
+// from `@inkwell/client/vue` (src/vue.ts) only; src/gen/ is regenerated from the spec and its
+// layout is not part of the API.
 
-// Generated from openapi/openapi.yaml: one function per operation, the request/response types,
-// and the Vue Query options factories, query keys and mutation options.
+// Generated from openapi/openapi.yaml: one function per operation and the request/response
+// types. Nothing here loads `vue` or `@tanstack/vue-query`: the Vue Query factories are in
+// the `@inkwell/client/vue` entry (src/vue.ts).
 export * from './gen/index.js';
-export * from './gen/@tanstack/vue-query.gen.js';
 export type { Client } from './gen/client/index.js';
 
 export { createInkwellClient, type InkwellClient, type InkwellClientOptions } from './client.js';
@@ -16,11 +17,4 @@ export {
   type TokenStore,
   type WebStorageTokenStoreOptions,
 } from './tokens.js';
-export {
-  cursorPagination,
-  type CursorPage,
-  idempotencyKey,
-  ifMatch,
-  type Versioned,
-  withETag,
-} from './conventions.js';
+export { idempotencyKey, ifMatch, type Versioned, withETag } from './conventions.js';

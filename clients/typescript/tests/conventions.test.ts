@@ -1,13 +1,15 @@
 import {
   createInkwellClient,
-  cursorPagination,
-  getCurrentUserOptions,
   idempotencyKey,
   ifMatch,
   ProblemError,
-  updateCurrentUserMutation,
   withETag,
 } from '@inkwell/client';
+import {
+  cursorPagination,
+  getCurrentUserOptions,
+  updateCurrentUserMutation,
+} from '@inkwell/client/vue';
 import {
   type InfiniteData,
   infiniteQueryOptions,

@@ -2,16 +2,17 @@
 // cursor pagination through the generated Vue Query infinite options.
 import {
   createPost,
-  cursorPagination,
   getPost,
+  listPosts,
+  type PostPage,
   idempotencyKey,
   ifMatch,
-  listPostsInfiniteOptions,
   ProblemError,
   publishPost,
   updatePost,
   withETag,
 } from '@inkwell/client';
+import { cursorPagination, listPostsInfiniteOptions } from '@inkwell/client/vue';
 import { QueryClient } from '@tanstack/vue-query';
 import { describe, expect, it } from 'vitest';
 
@@ -85,5 +86,28 @@ describe('posts conventions', () => {
     expect(data.pages.flatMap((page) => page.items.map((post) => post.id)).sort()).toEqual(
       ids.sort(),
     );
+  });
+
+  it('walks the same list by hand, passing each next_cursor (null: the first page) back', async () => {
+    const { inkwell } = await loggedInClient({ verified: true });
+    const { client } = inkwell;
+    const ids: string[] = [];
+    for (const title of ['one', 'two', 'three']) {
+      const { data } = await createPost({ client, body: { title, body: title } });
+      await publishPost({ client, path: { post_id: data.id } });
+      ids.push(data.id);
+    }
+    const author_id = (await getPost({ client, path: { post_id: ids[0]! } })).data.author.id;
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: PostPage = (await listPosts({ client, query: { author_id, limit: 2, cursor } }))
+        .data;
+      seen.push(...page.items.map((post) => post.id));
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+
+    expect(seen.sort()).toEqual(ids.sort());
   });
 });

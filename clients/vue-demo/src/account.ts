@@ -1,4 +1,4 @@
-import { getCurrentUserOptions } from '@inkwell/client';
+import { getCurrentUserOptions } from '@inkwell/client/vue';
 import { type QueryClient, useQuery } from '@tanstack/vue-query';
 
 import { client, inkwell, loggedIn } from './inkwell';

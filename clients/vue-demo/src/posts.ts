@@ -1,4 +1,5 @@
-import { listPostsInfiniteQueryKey, type Post, type PostCreate } from '@inkwell/client';
+import { type Post, type PostCreate } from '@inkwell/client';
+import { listPostsInfiniteQueryKey } from '@inkwell/client/vue';
 import type { QueryClient } from '@tanstack/vue-query';
 
 import { client } from './inkwell';

@@ -461,7 +461,7 @@ export type Limit = number;
  * tampered cursor, or one from another list or other filters, is 400.
  *
  */
-export type Cursor = string;
+export type Cursor = string | null;
 
 /**
  * Newest or oldest first.
@@ -808,7 +808,7 @@ export type ListUsersData = {
          * tampered cursor, or one from another list or other filters, is 400.
          *
          */
-        cursor?: string;
+        cursor?: string | null;
         /**
          * Only users with this role.
          */
@@ -1197,7 +1197,7 @@ export type ListUserPostsData = {
          * tampered cursor, or one from another list or other filters, is 400.
          *
          */
-        cursor?: string;
+        cursor?: string | null;
         /**
          * Which posts to list.
          */
@@ -1257,7 +1257,7 @@ export type ListPostsData = {
          * tampered cursor, or one from another list or other filters, is 400.
          *
          */
-        cursor?: string;
+        cursor?: string | null;
         /**
          * Only posts by this user.
          */
@@ -1656,7 +1656,7 @@ export type ListCommentsData = {
          * tampered cursor, or one from another list or other filters, is 400.
          *
          */
-        cursor?: string;
+        cursor?: string | null;
     };
     url: '/api/v1/posts/{post_id}/comments';
 };

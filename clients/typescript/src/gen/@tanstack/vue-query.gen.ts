@@ -4,7 +4,7 @@ import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOption
 
 import { client } from '../client.gen.js';
 import { changePassword, createComment, createPost, deleteComment, deletePost, deleteUser, getCurrentUser, getLiveness, getPost, getReadiness, getUser, issueToken, listComments, listPosts, listUserPosts, listUsers, logout, type Options, publishPost, refreshToken, registerUser, requestPasswordReset, resendVerification, resetPassword, sendPasswordReset, unpublishPost, updateCurrentUser, updatePost, updateUser, verifyEmail } from '../sdk.gen.js';
-import type { ChangePasswordData, ChangePasswordError, ChangePasswordResponse, CreateCommentData, CreateCommentError, CreateCommentResponse, CreatePostData, CreatePostError, CreatePostResponse, DeleteCommentData, DeleteCommentError, DeleteCommentResponse, DeletePostData, DeletePostError, DeletePostResponse, DeleteUserData, DeleteUserError, DeleteUserResponse, GetCurrentUserData, GetCurrentUserError, GetCurrentUserResponse, GetLivenessData, GetLivenessResponse, GetPostData, GetPostError, GetPostResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetUserData, GetUserError, GetUserResponse, IssueTokenData, IssueTokenError, IssueTokenResponse, ListCommentsData, ListCommentsError, ListCommentsResponse, ListPostsData, ListPostsError, ListPostsResponse, ListUserPostsData, ListUserPostsError, ListUserPostsResponse, ListUsersData, ListUsersError, ListUsersResponse, LogoutData, LogoutError, LogoutResponse, PublishPostData, PublishPostError, PublishPostResponse, RefreshTokenData, RefreshTokenError, RefreshTokenResponse, RegisterUserData, RegisterUserError, RegisterUserResponse, RequestPasswordResetData, RequestPasswordResetError, RequestPasswordResetResponse, ResendVerificationData, ResendVerificationError, ResendVerificationResponse, ResetPasswordData, ResetPasswordError, ResetPasswordResponse, SendPasswordResetData, SendPasswordResetError, SendPasswordResetResponse, UnpublishPostData, UnpublishPostError, UnpublishPostResponse, UpdateCurrentUserData, UpdateCurrentUserError, UpdateCurrentUserResponse, UpdatePostData, UpdatePostError, UpdatePostResponse, UpdateUserData, UpdateUserError, UpdateUserResponse, VerifyEmailData, VerifyEmailError, VerifyEmailResponse } from '../types.gen.js';
+import type { ChangePasswordData, ChangePasswordResponse, CreateCommentData, CreateCommentResponse, CreatePostData, CreatePostResponse, DeleteCommentData, DeleteCommentResponse, DeletePostData, DeletePostResponse, DeleteUserData, DeleteUserResponse, GetCurrentUserData, GetCurrentUserResponse, GetLivenessData, GetLivenessResponse, GetPostData, GetPostResponse, GetReadinessData, GetReadinessResponse, GetUserData, GetUserResponse, IssueTokenData, IssueTokenResponse, ListCommentsData, ListCommentsResponse, ListPostsData, ListPostsResponse, ListUserPostsData, ListUserPostsResponse, ListUsersData, ListUsersResponse, LogoutData, LogoutResponse, PublishPostData, PublishPostResponse, RefreshTokenData, RefreshTokenResponse, RegisterUserData, RegisterUserResponse, RequestPasswordResetData, RequestPasswordResetResponse, ResendVerificationData, ResendVerificationResponse, ResetPasswordData, ResetPasswordResponse, SendPasswordResetData, SendPasswordResetResponse, UnpublishPostData, UnpublishPostResponse, UpdateCurrentUserData, UpdateCurrentUserResponse, UpdatePostData, UpdatePostResponse, UpdateUserData, UpdateUserResponse, VerifyEmailData, VerifyEmailResponse } from '../types.gen.js';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -46,7 +46,7 @@ export const getLivenessQueryKey = (options?: Options<GetLivenessData>) => creat
  *
  * Answers 200 while the process is running; it does not touch the database.
  */
-export const getLivenessOptions = (options?: Options<GetLivenessData>) => queryOptions<GetLivenessResponse, DefaultError, GetLivenessResponse, ReturnType<typeof getLivenessQueryKey>>({
+export const getLivenessOptions = (options: Options<GetLivenessData>) => queryOptions<GetLivenessResponse, DefaultError, GetLivenessResponse, ReturnType<typeof getLivenessQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await getLiveness({
             ...options,
@@ -66,7 +66,7 @@ export const getReadinessQueryKey = (options?: Options<GetReadinessData>) => cre
  *
  * Answers 200 when PostgreSQL answers a query, 503 problem+json when it does not.
  */
-export const getReadinessOptions = (options?: Options<GetReadinessData>) => queryOptions<GetReadinessResponse, GetReadinessError, GetReadinessResponse, ReturnType<typeof getReadinessQueryKey>>({
+export const getReadinessOptions = (options: Options<GetReadinessData>) => queryOptions<GetReadinessResponse, DefaultError, GetReadinessResponse, ReturnType<typeof getReadinessQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await getReadiness({
             ...options,
@@ -89,8 +89,8 @@ export const getReadinessOptions = (options?: Options<GetReadinessData>) => quer
  * email. Counted against the client address like sign-ins (429 once spent).
  *
  */
-export const registerUserMutation = (options?: Partial<Options<RegisterUserData>>): UseMutationOptions<RegisterUserResponse, RegisterUserError, Options<RegisterUserData>> => {
-    const mutationOptions: UseMutationOptions<RegisterUserResponse, RegisterUserError, Options<RegisterUserData>> = {
+export const registerUserMutation = (options?: Partial<Options<RegisterUserData>>): UseMutationOptions<RegisterUserResponse, DefaultError, Options<RegisterUserData>> => {
+    const mutationOptions: UseMutationOptions<RegisterUserResponse, DefaultError, Options<RegisterUserData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await registerUser({
                 ...options,
@@ -120,8 +120,8 @@ export const registerUserMutation = (options?: Partial<Options<RegisterUserData>
  * Once a budget is spent the answer is 429 with `Retry-After`.
  *
  */
-export const issueTokenMutation = (options?: Partial<Options<IssueTokenData>>): UseMutationOptions<IssueTokenResponse, IssueTokenError, Options<IssueTokenData>> => {
-    const mutationOptions: UseMutationOptions<IssueTokenResponse, IssueTokenError, Options<IssueTokenData>> = {
+export const issueTokenMutation = (options?: Partial<Options<IssueTokenData>>): UseMutationOptions<IssueTokenResponse, DefaultError, Options<IssueTokenData>> => {
+    const mutationOptions: UseMutationOptions<IssueTokenResponse, DefaultError, Options<IssueTokenData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await issueToken({
                 ...options,
@@ -141,8 +141,8 @@ export const issueTokenMutation = (options?: Partial<Options<IssueTokenData>>): 
  * a token that was already used revokes every token of its login chain and answers 401.
  *
  */
-export const refreshTokenMutation = (options?: Partial<Options<RefreshTokenData>>): UseMutationOptions<RefreshTokenResponse, RefreshTokenError, Options<RefreshTokenData>> => {
-    const mutationOptions: UseMutationOptions<RefreshTokenResponse, RefreshTokenError, Options<RefreshTokenData>> = {
+export const refreshTokenMutation = (options?: Partial<Options<RefreshTokenData>>): UseMutationOptions<RefreshTokenResponse, DefaultError, Options<RefreshTokenData>> => {
+    const mutationOptions: UseMutationOptions<RefreshTokenResponse, DefaultError, Options<RefreshTokenData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await refreshToken({
                 ...options,
@@ -162,8 +162,8 @@ export const refreshTokenMutation = (options?: Partial<Options<RefreshTokenData>
  * already revoked succeeds again; an unknown token is 401.
  *
  */
-export const logoutMutation = (options?: Partial<Options<LogoutData>>): UseMutationOptions<LogoutResponse, LogoutError, Options<LogoutData>> => {
-    const mutationOptions: UseMutationOptions<LogoutResponse, LogoutError, Options<LogoutData>> = {
+export const logoutMutation = (options?: Partial<Options<LogoutData>>): UseMutationOptions<LogoutResponse, DefaultError, Options<LogoutData>> => {
+    const mutationOptions: UseMutationOptions<LogoutResponse, DefaultError, Options<LogoutData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await logout({
                 ...options,
@@ -184,8 +184,8 @@ export const logoutMutation = (options?: Partial<Options<LogoutData>>): UseMutat
  * per email (429 with `Retry-After`); a new request does not cancel an earlier link.
  *
  */
-export const requestPasswordResetMutation = (options?: Partial<Options<RequestPasswordResetData>>): UseMutationOptions<RequestPasswordResetResponse, RequestPasswordResetError, Options<RequestPasswordResetData>> => {
-    const mutationOptions: UseMutationOptions<RequestPasswordResetResponse, RequestPasswordResetError, Options<RequestPasswordResetData>> = {
+export const requestPasswordResetMutation = (options?: Partial<Options<RequestPasswordResetData>>): UseMutationOptions<RequestPasswordResetResponse, DefaultError, Options<RequestPasswordResetData>> => {
+    const mutationOptions: UseMutationOptions<RequestPasswordResetResponse, DefaultError, Options<RequestPasswordResetData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await requestPasswordReset({
                 ...options,
@@ -207,8 +207,8 @@ export const requestPasswordResetMutation = (options?: Partial<Options<RequestPa
  * address (429).
  *
  */
-export const resetPasswordMutation = (options?: Partial<Options<ResetPasswordData>>): UseMutationOptions<ResetPasswordResponse, ResetPasswordError, Options<ResetPasswordData>> => {
-    const mutationOptions: UseMutationOptions<ResetPasswordResponse, ResetPasswordError, Options<ResetPasswordData>> = {
+export const resetPasswordMutation = (options?: Partial<Options<ResetPasswordData>>): UseMutationOptions<ResetPasswordResponse, DefaultError, Options<ResetPasswordData>> => {
+    const mutationOptions: UseMutationOptions<ResetPasswordResponse, DefaultError, Options<ResetPasswordData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await resetPassword({
                 ...options,
@@ -229,8 +229,8 @@ export const resetPasswordMutation = (options?: Partial<Options<ResetPasswordDat
  * address (429).
  *
  */
-export const verifyEmailMutation = (options?: Partial<Options<VerifyEmailData>>): UseMutationOptions<VerifyEmailResponse, VerifyEmailError, Options<VerifyEmailData>> => {
-    const mutationOptions: UseMutationOptions<VerifyEmailResponse, VerifyEmailError, Options<VerifyEmailData>> = {
+export const verifyEmailMutation = (options?: Partial<Options<VerifyEmailData>>): UseMutationOptions<VerifyEmailResponse, DefaultError, Options<VerifyEmailData>> => {
+    const mutationOptions: UseMutationOptions<VerifyEmailResponse, DefaultError, Options<VerifyEmailData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await verifyEmail({
                 ...options,
@@ -252,7 +252,7 @@ export const listUsersQueryKey = (options?: Options<ListUsersData>) => createQue
  * email or display name, case-insensitively.
  *
  */
-export const listUsersOptions = (options?: Options<ListUsersData>) => queryOptions<ListUsersResponse, ListUsersError, ListUsersResponse, ReturnType<typeof listUsersQueryKey>>({
+export const listUsersOptions = (options: Options<ListUsersData>) => queryOptions<ListUsersResponse, DefaultError, ListUsersResponse, ReturnType<typeof listUsersQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await listUsers({
             ...options,
@@ -303,7 +303,7 @@ export const listUsersInfiniteQueryKey = (options?: Options<ListUsersData>): Que
  * email or display name, case-insensitively.
  *
  */
-export const listUsersInfiniteOptions = (options?: Options<ListUsersData>) => infiniteQueryOptions<ListUsersResponse, ListUsersError, InfiniteData<ListUsersResponse>, QueryKey<Options<ListUsersData>>, string | Pick<QueryKey<Options<ListUsersData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+export const listUsersInfiniteOptions = (options: Options<ListUsersData>) => infiniteQueryOptions<ListUsersResponse, DefaultError, InfiniteData<ListUsersResponse>, QueryKey<Options<ListUsersData>>, string | null | Pick<QueryKey<Options<ListUsersData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
 {
     queryFn: async ({ pageParam, queryKey, signal }) => {
@@ -332,7 +332,7 @@ export const getCurrentUserQueryKey = (options?: Options<GetCurrentUserData>) =>
  *
  * Returns the account the access token belongs to.
  */
-export const getCurrentUserOptions = (options?: Options<GetCurrentUserData>) => queryOptions<GetCurrentUserResponse, GetCurrentUserError, GetCurrentUserResponse, ReturnType<typeof getCurrentUserQueryKey>>({
+export const getCurrentUserOptions = (options: Options<GetCurrentUserData>) => queryOptions<GetCurrentUserResponse, DefaultError, GetCurrentUserResponse, ReturnType<typeof getCurrentUserQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await getCurrentUser({
             ...options,
@@ -352,8 +352,8 @@ export const getCurrentUserOptions = (options?: Options<GetCurrentUserData>) => 
  * comments on their posts.
  *
  */
-export const updateCurrentUserMutation = (options?: Partial<Options<UpdateCurrentUserData>>): UseMutationOptions<UpdateCurrentUserResponse, UpdateCurrentUserError, Options<UpdateCurrentUserData>> => {
-    const mutationOptions: UseMutationOptions<UpdateCurrentUserResponse, UpdateCurrentUserError, Options<UpdateCurrentUserData>> = {
+export const updateCurrentUserMutation = (options?: Partial<Options<UpdateCurrentUserData>>): UseMutationOptions<UpdateCurrentUserResponse, DefaultError, Options<UpdateCurrentUserData>> => {
+    const mutationOptions: UseMutationOptions<UpdateCurrentUserResponse, DefaultError, Options<UpdateCurrentUserData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await updateCurrentUser({
                 ...options,
@@ -381,8 +381,8 @@ export const updateCurrentUserMutation = (options?: Partial<Options<UpdateCurren
  * Once a budget is spent the answer is 429 with `Retry-After`.
  *
  */
-export const changePasswordMutation = (options?: Partial<Options<ChangePasswordData>>): UseMutationOptions<ChangePasswordResponse, ChangePasswordError, Options<ChangePasswordData>> => {
-    const mutationOptions: UseMutationOptions<ChangePasswordResponse, ChangePasswordError, Options<ChangePasswordData>> = {
+export const changePasswordMutation = (options?: Partial<Options<ChangePasswordData>>): UseMutationOptions<ChangePasswordResponse, DefaultError, Options<ChangePasswordData>> => {
+    const mutationOptions: UseMutationOptions<ChangePasswordResponse, DefaultError, Options<ChangePasswordData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await changePassword({
                 ...options,
@@ -402,8 +402,8 @@ export const changePasswordMutation = (options?: Partial<Options<ChangePasswordD
  * Limited per account (429 with `Retry-After`).
  *
  */
-export const resendVerificationMutation = (options?: Partial<Options<ResendVerificationData>>): UseMutationOptions<ResendVerificationResponse, ResendVerificationError, Options<ResendVerificationData>> => {
-    const mutationOptions: UseMutationOptions<ResendVerificationResponse, ResendVerificationError, Options<ResendVerificationData>> = {
+export const resendVerificationMutation = (options?: Partial<Options<ResendVerificationData>>): UseMutationOptions<ResendVerificationResponse, DefaultError, Options<ResendVerificationData>> => {
+    const mutationOptions: UseMutationOptions<ResendVerificationResponse, DefaultError, Options<ResendVerificationData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await resendVerification({
                 ...options,
@@ -424,8 +424,8 @@ export const resendVerificationMutation = (options?: Partial<Options<ResendVerif
  * the last active admin, is 409. To keep the content, deactivate the user instead.
  *
  */
-export const deleteUserMutation = (options?: Partial<Options<DeleteUserData>>): UseMutationOptions<DeleteUserResponse, DeleteUserError, Options<DeleteUserData>> => {
-    const mutationOptions: UseMutationOptions<DeleteUserResponse, DeleteUserError, Options<DeleteUserData>> = {
+export const deleteUserMutation = (options?: Partial<Options<DeleteUserData>>): UseMutationOptions<DeleteUserResponse, DefaultError, Options<DeleteUserData>> => {
+    const mutationOptions: UseMutationOptions<DeleteUserResponse, DefaultError, Options<DeleteUserData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await deleteUser({
                 ...options,
@@ -445,7 +445,7 @@ export const getUserQueryKey = (options: Options<GetUserData>) => createQueryKey
  *
  * Admins may read any user, others only themselves; anything else is 404.
  */
-export const getUserOptions = (options: Options<GetUserData>) => queryOptions<GetUserResponse, GetUserError, GetUserResponse, ReturnType<typeof getUserQueryKey>>({
+export const getUserOptions = (options: Options<GetUserData>) => queryOptions<GetUserResponse, DefaultError, GetUserResponse, ReturnType<typeof getUserQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await getUser({
             ...options,
@@ -466,8 +466,8 @@ export const getUserOptions = (options: Options<GetUserData>) => queryOptions<Ge
  * or the last active admin, is 409.
  *
  */
-export const updateUserMutation = (options?: Partial<Options<UpdateUserData>>): UseMutationOptions<UpdateUserResponse, UpdateUserError, Options<UpdateUserData>> => {
-    const mutationOptions: UseMutationOptions<UpdateUserResponse, UpdateUserError, Options<UpdateUserData>> = {
+export const updateUserMutation = (options?: Partial<Options<UpdateUserData>>): UseMutationOptions<UpdateUserResponse, DefaultError, Options<UpdateUserData>> => {
+    const mutationOptions: UseMutationOptions<UpdateUserResponse, DefaultError, Options<UpdateUserData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await updateUser({
                 ...options,
@@ -487,8 +487,8 @@ export const updateUserMutation = (options?: Partial<Options<UpdateUserData>>): 
  * and sessions are unchanged until the link is used.
  *
  */
-export const sendPasswordResetMutation = (options?: Partial<Options<SendPasswordResetData>>): UseMutationOptions<SendPasswordResetResponse, SendPasswordResetError, Options<SendPasswordResetData>> => {
-    const mutationOptions: UseMutationOptions<SendPasswordResetResponse, SendPasswordResetError, Options<SendPasswordResetData>> = {
+export const sendPasswordResetMutation = (options?: Partial<Options<SendPasswordResetData>>): UseMutationOptions<SendPasswordResetResponse, DefaultError, Options<SendPasswordResetData>> => {
+    const mutationOptions: UseMutationOptions<SendPasswordResetResponse, DefaultError, Options<SendPasswordResetData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await sendPasswordReset({
                 ...options,
@@ -513,7 +513,7 @@ export const listUserPostsQueryKey = (options: Options<ListUserPostsData>) => cr
  * the full post.
  *
  */
-export const listUserPostsOptions = (options: Options<ListUserPostsData>) => queryOptions<ListUserPostsResponse, ListUserPostsError, ListUserPostsResponse, ReturnType<typeof listUserPostsQueryKey>>({
+export const listUserPostsOptions = (options: Options<ListUserPostsData>) => queryOptions<ListUserPostsResponse, DefaultError, ListUserPostsResponse, ReturnType<typeof listUserPostsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await listUserPosts({
             ...options,
@@ -538,7 +538,7 @@ export const listUserPostsInfiniteQueryKey = (options: Options<ListUserPostsData
  * the full post.
  *
  */
-export const listUserPostsInfiniteOptions = (options: Options<ListUserPostsData>) => infiniteQueryOptions<ListUserPostsResponse, ListUserPostsError, InfiniteData<ListUserPostsResponse>, QueryKey<Options<ListUserPostsData>>, string | Pick<QueryKey<Options<ListUserPostsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+export const listUserPostsInfiniteOptions = (options: Options<ListUserPostsData>) => infiniteQueryOptions<ListUserPostsResponse, DefaultError, InfiniteData<ListUserPostsResponse>, QueryKey<Options<ListUserPostsData>>, string | null | Pick<QueryKey<Options<ListUserPostsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
 {
     queryFn: async ({ pageParam, queryKey, signal }) => {
@@ -571,7 +571,7 @@ export const listPostsQueryKey = (options?: Options<ListPostsData>) => createQue
  * 100 stays under 430 KB whatever the bodies' length; `getPost` has the full post.
  *
  */
-export const listPostsOptions = (options?: Options<ListPostsData>) => queryOptions<ListPostsResponse, ListPostsError, ListPostsResponse, ReturnType<typeof listPostsQueryKey>>({
+export const listPostsOptions = (options: Options<ListPostsData>) => queryOptions<ListPostsResponse, DefaultError, ListPostsResponse, ReturnType<typeof listPostsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await listPosts({
             ...options,
@@ -595,7 +595,7 @@ export const listPostsInfiniteQueryKey = (options?: Options<ListPostsData>): Que
  * 100 stays under 430 KB whatever the bodies' length; `getPost` has the full post.
  *
  */
-export const listPostsInfiniteOptions = (options?: Options<ListPostsData>) => infiniteQueryOptions<ListPostsResponse, ListPostsError, InfiniteData<ListPostsResponse>, QueryKey<Options<ListPostsData>>, string | Pick<QueryKey<Options<ListPostsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+export const listPostsInfiniteOptions = (options: Options<ListPostsData>) => infiniteQueryOptions<ListPostsResponse, DefaultError, InfiniteData<ListPostsResponse>, QueryKey<Options<ListPostsData>>, string | null | Pick<QueryKey<Options<ListPostsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
 {
     queryFn: async ({ pageParam, queryKey, signal }) => {
@@ -625,8 +625,8 @@ export const listPostsInfiniteOptions = (options?: Options<ListPostsData>) => in
  * retry with the same body within 24 hours replays the first answer and creates nothing.
  *
  */
-export const createPostMutation = (options?: Partial<Options<CreatePostData>>): UseMutationOptions<CreatePostResponse, CreatePostError, Options<CreatePostData>> => {
-    const mutationOptions: UseMutationOptions<CreatePostResponse, CreatePostError, Options<CreatePostData>> = {
+export const createPostMutation = (options?: Partial<Options<CreatePostData>>): UseMutationOptions<CreatePostResponse, DefaultError, Options<CreatePostData>> => {
+    const mutationOptions: UseMutationOptions<CreatePostResponse, DefaultError, Options<CreatePostData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await createPost({
                 ...options,
@@ -646,8 +646,8 @@ export const createPostMutation = (options?: Partial<Options<CreatePostData>>): 
  * edits: 428 without it, 412 when stale.
  *
  */
-export const deletePostMutation = (options?: Partial<Options<DeletePostData>>): UseMutationOptions<DeletePostResponse, DeletePostError, Options<DeletePostData>> => {
-    const mutationOptions: UseMutationOptions<DeletePostResponse, DeletePostError, Options<DeletePostData>> = {
+export const deletePostMutation = (options?: Partial<Options<DeletePostData>>): UseMutationOptions<DeletePostResponse, DefaultError, Options<DeletePostData>> => {
+    const mutationOptions: UseMutationOptions<DeletePostResponse, DefaultError, Options<DeletePostData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await deletePost({
                 ...options,
@@ -670,7 +670,7 @@ export const getPostQueryKey = (options: Options<GetPostData>) => createQueryKey
  * whole post, body included: at most about 603 KB (a 100,000-character body).
  *
  */
-export const getPostOptions = (options: Options<GetPostData>) => queryOptions<GetPostResponse, GetPostError, GetPostResponse, ReturnType<typeof getPostQueryKey>>({
+export const getPostOptions = (options: Options<GetPostData>) => queryOptions<GetPostResponse, DefaultError, GetPostResponse, ReturnType<typeof getPostQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await getPost({
             ...options,
@@ -691,8 +691,8 @@ export const getPostOptions = (options: Options<GetPostData>) => queryOptions<Ge
  * since you read it: read it again and reapply your edit).
  *
  */
-export const updatePostMutation = (options?: Partial<Options<UpdatePostData>>): UseMutationOptions<UpdatePostResponse, UpdatePostError, Options<UpdatePostData>> => {
-    const mutationOptions: UseMutationOptions<UpdatePostResponse, UpdatePostError, Options<UpdatePostData>> = {
+export const updatePostMutation = (options?: Partial<Options<UpdatePostData>>): UseMutationOptions<UpdatePostResponse, DefaultError, Options<UpdatePostData>> => {
+    const mutationOptions: UseMutationOptions<UpdatePostResponse, DefaultError, Options<UpdatePostData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await updatePost({
                 ...options,
@@ -713,8 +713,8 @@ export const updatePostMutation = (options?: Partial<Options<UpdatePostData>>): 
  * `/problems/email-not-verified`.
  *
  */
-export const publishPostMutation = (options?: Partial<Options<PublishPostData>>): UseMutationOptions<PublishPostResponse, PublishPostError, Options<PublishPostData>> => {
-    const mutationOptions: UseMutationOptions<PublishPostResponse, PublishPostError, Options<PublishPostData>> = {
+export const publishPostMutation = (options?: Partial<Options<PublishPostData>>): UseMutationOptions<PublishPostResponse, DefaultError, Options<PublishPostData>> => {
+    const mutationOptions: UseMutationOptions<PublishPostResponse, DefaultError, Options<PublishPostData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await publishPost({
                 ...options,
@@ -732,8 +732,8 @@ export const publishPostMutation = (options?: Partial<Options<PublishPostData>>)
  *
  * The author or an admin unpublishes a published post; unpublishing a draft is 409.
  */
-export const unpublishPostMutation = (options?: Partial<Options<UnpublishPostData>>): UseMutationOptions<UnpublishPostResponse, UnpublishPostError, Options<UnpublishPostData>> => {
-    const mutationOptions: UseMutationOptions<UnpublishPostResponse, UnpublishPostError, Options<UnpublishPostData>> = {
+export const unpublishPostMutation = (options?: Partial<Options<UnpublishPostData>>): UseMutationOptions<UnpublishPostResponse, DefaultError, Options<UnpublishPostData>> => {
+    const mutationOptions: UseMutationOptions<UnpublishPostResponse, DefaultError, Options<UnpublishPostData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await unpublishPost({
                 ...options,
@@ -758,7 +758,7 @@ export const listCommentsQueryKey = (options: Options<ListCommentsData>) => crea
  * longest JSON escape). Follow `next_cursor` until it is null to read them all.
  *
  */
-export const listCommentsOptions = (options: Options<ListCommentsData>) => queryOptions<ListCommentsResponse, ListCommentsError, ListCommentsResponse, ReturnType<typeof listCommentsQueryKey>>({
+export const listCommentsOptions = (options: Options<ListCommentsData>) => queryOptions<ListCommentsResponse, DefaultError, ListCommentsResponse, ReturnType<typeof listCommentsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await listComments({
             ...options,
@@ -783,7 +783,7 @@ export const listCommentsInfiniteQueryKey = (options: Options<ListCommentsData>)
  * longest JSON escape). Follow `next_cursor` until it is null to read them all.
  *
  */
-export const listCommentsInfiniteOptions = (options: Options<ListCommentsData>) => infiniteQueryOptions<ListCommentsResponse, ListCommentsError, InfiniteData<ListCommentsResponse>, QueryKey<Options<ListCommentsData>>, string | Pick<QueryKey<Options<ListCommentsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+export const listCommentsInfiniteOptions = (options: Options<ListCommentsData>) => infiniteQueryOptions<ListCommentsResponse, DefaultError, InfiniteData<ListCommentsResponse>, QueryKey<Options<ListCommentsData>>, string | null | Pick<QueryKey<Options<ListCommentsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
 {
     queryFn: async ({ pageParam, queryKey, signal }) => {
@@ -815,8 +815,8 @@ export const listCommentsInfiniteOptions = (options: Options<ListCommentsData>) 
  * `Idempotency-Key` works as for `createPost`.
  *
  */
-export const createCommentMutation = (options?: Partial<Options<CreateCommentData>>): UseMutationOptions<CreateCommentResponse, CreateCommentError, Options<CreateCommentData>> => {
-    const mutationOptions: UseMutationOptions<CreateCommentResponse, CreateCommentError, Options<CreateCommentData>> = {
+export const createCommentMutation = (options?: Partial<Options<CreateCommentData>>): UseMutationOptions<CreateCommentResponse, DefaultError, Options<CreateCommentData>> => {
+    const mutationOptions: UseMutationOptions<CreateCommentResponse, DefaultError, Options<CreateCommentData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await createComment({
                 ...options,
@@ -837,8 +837,8 @@ export const createCommentMutation = (options?: Partial<Options<CreateCommentDat
  * its author and admins see it (others get 404).
  *
  */
-export const deleteCommentMutation = (options?: Partial<Options<DeleteCommentData>>): UseMutationOptions<DeleteCommentResponse, DeleteCommentError, Options<DeleteCommentData>> => {
-    const mutationOptions: UseMutationOptions<DeleteCommentResponse, DeleteCommentError, Options<DeleteCommentData>> = {
+export const deleteCommentMutation = (options?: Partial<Options<DeleteCommentData>>): UseMutationOptions<DeleteCommentResponse, DefaultError, Options<DeleteCommentData>> => {
+    const mutationOptions: UseMutationOptions<DeleteCommentResponse, DefaultError, Options<DeleteCommentData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await deleteComment({
                 ...options,
