@@ -10,7 +10,7 @@ from tests.helpers import assert_problem, bearer, user_with_tokens
 
 
 def _spec_types() -> list[str]:
-    enum: list[str] = load_spec()["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
+    enum: list[str] = load_spec()["components"]["schemas"]["ProblemType"]["enum"]
     return enum
 
 

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, ConfigDict, Field, RootModel
 from pydantic.experimental.missing_sentinel import MISSING
 
 
-class Type(StrEnum):
+class ProblemType(StrEnum):
     """
     The problem type, for programs to match on (never the English `detail`). Each is a
     URI relative to the API's address, where the server serves a short page saying what
@@ -349,6 +349,25 @@ class Tag(RootModel[str]):
     """
 
 
+class SortOrder(StrEnum):
+    """
+    The order of a list by time.
+    """
+
+    newest = 'newest'
+    oldest = 'oldest'
+
+
+class PostListStatus(StrEnum):
+    """
+    Which of a user's posts to list; drafts only for their author and admins.
+    """
+
+    published = 'published'
+    draft = 'draft'
+    all = 'all'
+
+
 class PostStatus(StrEnum):
     """
     Drafts are visible to their author and admins only.
@@ -512,37 +531,7 @@ class Problem(ContractModel):
     An RFC 9457 problem detail.
     """
 
-    type: Type
-    """
-    The problem type, for programs to match on (never the English `detail`). Each is a
-    URI relative to the API's address, where the server serves a short page saying what
-    it means and what to do:
-
-    | type | status | title |
-    |---|---|---|
-    | `/problems/bad-request` | 400 | Bad Request |
-    | `/problems/invalid-token` | 400 | Invalid Token |
-    | `/problems/unauthorized` | 401 | Unauthorized |
-    | `/problems/forbidden` | 403 | Forbidden |
-    | `/problems/email-not-verified` | 403 | Email Not Verified |
-    | `/problems/not-found` | 404 | Not Found |
-    | `/problems/method-not-allowed` | 405 | Method Not Allowed |
-    | `/problems/conflict` | 409 | Conflict |
-    | `/problems/precondition-failed` | 412 | Precondition Failed |
-    | `/problems/payload-too-large` | 413 | Content Too Large |
-    | `/problems/uri-too-long` | 414 | URI Too Long |
-    | `/problems/unsupported-media-type` | 415 | Unsupported Media Type |
-    | `/problems/validation` | 422 | Unprocessable Entity |
-    | `/problems/precondition-required` | 428 | Precondition Required |
-    | `/problems/rate-limited` | 429 | Too Many Requests |
-    | `/problems/internal-error` | 500 | Internal Server Error |
-    | `/problems/unavailable` | 503 | Service Unavailable |
-
-    `about:blank` (RFC 9457's default) is for a status without a type of its own: this
-    server always names one, but a proxy in front of it, or a client turning a
-    non-problem answer into a problem, may not.
-
-    """
+    type: ProblemType
     title: Annotated[str, Field(max_length=200, pattern='^[^\\u0000]*$')]
     """
     A short summary of the problem type.

@@ -8,37 +8,7 @@ export type ClientOptions = {
  * An RFC 9457 problem detail.
  */
 export type Problem = {
-    /**
-     * The problem type, for programs to match on (never the English `detail`). Each is a
-     * URI relative to the API's address, where the server serves a short page saying what
-     * it means and what to do:
-     *
-     * | type | status | title |
-     * |---|---|---|
-     * | `/problems/bad-request` | 400 | Bad Request |
-     * | `/problems/invalid-token` | 400 | Invalid Token |
-     * | `/problems/unauthorized` | 401 | Unauthorized |
-     * | `/problems/forbidden` | 403 | Forbidden |
-     * | `/problems/email-not-verified` | 403 | Email Not Verified |
-     * | `/problems/not-found` | 404 | Not Found |
-     * | `/problems/method-not-allowed` | 405 | Method Not Allowed |
-     * | `/problems/conflict` | 409 | Conflict |
-     * | `/problems/precondition-failed` | 412 | Precondition Failed |
-     * | `/problems/payload-too-large` | 413 | Content Too Large |
-     * | `/problems/uri-too-long` | 414 | URI Too Long |
-     * | `/problems/unsupported-media-type` | 415 | Unsupported Media Type |
-     * | `/problems/validation` | 422 | Unprocessable Entity |
-     * | `/problems/precondition-required` | 428 | Precondition Required |
-     * | `/problems/rate-limited` | 429 | Too Many Requests |
-     * | `/problems/internal-error` | 500 | Internal Server Error |
-     * | `/problems/unavailable` | 503 | Service Unavailable |
-     *
-     * `about:blank` (RFC 9457's default) is for a status without a type of its own: this
-     * server always names one, but a proxy in front of it, or a client turning a
-     * non-problem answer into a problem, may not.
-     *
-     */
-    type: '/problems/bad-request' | '/problems/invalid-token' | '/problems/unauthorized' | '/problems/forbidden' | '/problems/email-not-verified' | '/problems/not-found' | '/problems/method-not-allowed' | '/problems/conflict' | '/problems/precondition-failed' | '/problems/payload-too-large' | '/problems/uri-too-long' | '/problems/unsupported-media-type' | '/problems/validation' | '/problems/precondition-required' | '/problems/rate-limited' | '/problems/internal-error' | '/problems/unavailable' | 'about:blank';
+    type: ProblemType;
     /**
      * A short summary of the problem type.
      */
@@ -64,6 +34,38 @@ export type Problem = {
      */
     errors?: Array<FieldError>;
 };
+
+/**
+ * The problem type, for programs to match on (never the English `detail`). Each is a
+ * URI relative to the API's address, where the server serves a short page saying what
+ * it means and what to do:
+ *
+ * | type | status | title |
+ * |---|---|---|
+ * | `/problems/bad-request` | 400 | Bad Request |
+ * | `/problems/invalid-token` | 400 | Invalid Token |
+ * | `/problems/unauthorized` | 401 | Unauthorized |
+ * | `/problems/forbidden` | 403 | Forbidden |
+ * | `/problems/email-not-verified` | 403 | Email Not Verified |
+ * | `/problems/not-found` | 404 | Not Found |
+ * | `/problems/method-not-allowed` | 405 | Method Not Allowed |
+ * | `/problems/conflict` | 409 | Conflict |
+ * | `/problems/precondition-failed` | 412 | Precondition Failed |
+ * | `/problems/payload-too-large` | 413 | Content Too Large |
+ * | `/problems/uri-too-long` | 414 | URI Too Long |
+ * | `/problems/unsupported-media-type` | 415 | Unsupported Media Type |
+ * | `/problems/validation` | 422 | Unprocessable Entity |
+ * | `/problems/precondition-required` | 428 | Precondition Required |
+ * | `/problems/rate-limited` | 429 | Too Many Requests |
+ * | `/problems/internal-error` | 500 | Internal Server Error |
+ * | `/problems/unavailable` | 503 | Service Unavailable |
+ *
+ * `about:blank` (RFC 9457's default) is for a status without a type of its own: this
+ * server always names one, but a proxy in front of it, or a client turning a
+ * non-problem answer into a problem, may not.
+ *
+ */
+export type ProblemType = '/problems/bad-request' | '/problems/invalid-token' | '/problems/unauthorized' | '/problems/forbidden' | '/problems/email-not-verified' | '/problems/not-found' | '/problems/method-not-allowed' | '/problems/conflict' | '/problems/precondition-failed' | '/problems/payload-too-large' | '/problems/uri-too-long' | '/problems/unsupported-media-type' | '/problems/validation' | '/problems/precondition-required' | '/problems/rate-limited' | '/problems/internal-error' | '/problems/unavailable' | 'about:blank';
 
 /**
  * One invalid field of a request.
@@ -314,6 +316,16 @@ export type PostTitle = string;
 export type PostBody = string;
 
 /**
+ * The order of a list by time.
+ */
+export type SortOrder = 'newest' | 'oldest';
+
+/**
+ * Which of a user's posts to list; drafts only for their author and admins.
+ */
+export type PostListStatus = 'published' | 'draft' | 'all';
+
+/**
  * Drafts are visible to their author and admins only.
  */
 export type PostStatus = 'draft' | 'published';
@@ -466,7 +478,7 @@ export type Cursor = string | null;
 /**
  * Newest or oldest first.
  */
-export type Sort = 'newest' | 'oldest';
+export type Sort = SortOrder;
 
 /**
  * The `ETag` of the post as you last read it. Missing: 428. Stale: 412. It must be sent;
@@ -824,7 +836,7 @@ export type ListUsersData = {
         /**
          * Newest or oldest first.
          */
-        sort?: 'newest' | 'oldest';
+        sort?: SortOrder;
     };
     url: '/api/v1/users';
 };
@@ -1201,11 +1213,11 @@ export type ListUserPostsData = {
         /**
          * Which posts to list.
          */
-        status?: 'published' | 'draft' | 'all';
+        status?: PostListStatus;
         /**
          * Newest or oldest first.
          */
-        sort?: 'newest' | 'oldest';
+        sort?: SortOrder;
     };
     url: '/api/v1/users/{user_id}/posts';
 };
@@ -1273,7 +1285,7 @@ export type ListPostsData = {
         /**
          * Newest or oldest first.
          */
-        sort?: 'newest' | 'oldest';
+        sort?: SortOrder;
     };
     url: '/api/v1/posts';
 };
