@@ -9,16 +9,28 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import mails, passwords, repository
+from app.auth import mails, passwords, repository, service
 from app.auth.account_links import Purpose, issue, redeem
 from app.auth.roles import Caller
 from app.auth.service import account_name, check_password_rules, end_sessions
 from app.config import Settings
+from app.contract import UserCreate
 from app.db.models import User
 from app.errors import Conflict, InvalidToken, NotFound
 from app.jobs.queue import enqueue_mail_in_session
 
 INVALID_LINK = "This link is invalid, used or expired; ask for a new one."
+
+
+async def register(session: AsyncSession, settings: Settings, body: UserCreate) -> None:
+    """A new account and its verification mail; for an address that has an account, a mail
+    telling its owner instead (the caller answers both the same)."""
+    user = await service.register(session, body)
+    if user is None:
+        notice = mails.registration_attempt(settings, account_name(body.email))
+        await enqueue_mail_in_session(session, notice)
+    else:
+        await send_verification(session, settings, user)
 
 
 async def send_verification(session: AsyncSession, settings: Settings, user: Caller | User) -> None:

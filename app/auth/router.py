@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response, status
 from pydantic import MISSING
 
-from app.auth import mails, recovery, service
+from app.auth import recovery, service
 from app.auth.limits import (
     AnonymousWriteLimit,
     limit_account_mails,
@@ -22,7 +22,6 @@ from app.contract import (
     UserCreate,
 )
 from app.db.session import SessionDep
-from app.jobs.queue import enqueue_mail_in_session
 from app.keys import KeysDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -46,12 +45,7 @@ async def register_user(
 ) -> Accepted:
     """The same answer for a new address and a taken one; the mail differs."""
     await limit_account_mails(request, settings, service.account_name(body.email))
-    user = await service.register(session, body)
-    if user is None:
-        mail = mails.registration_attempt(settings, service.account_name(body.email))
-        await enqueue_mail_in_session(session, mail)
-    else:
-        await recovery.send_verification(session, settings, user)
+    await recovery.register(session, settings, body)
     return REGISTERED
 
 
