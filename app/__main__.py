@@ -9,26 +9,18 @@ the worker alone (app.jobs.worker).
 import argparse
 import os
 import signal
-import socket
-import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from types import FrameType
 
 import uvicorn
 
 from app import config
+from app.children import child, mail_sink
 from app.config import Environment, get_settings
 from app.db import migrate
 from app.db.embedded import resolve_database_url
 from app.seed import seed_and_report
-
-# How long a child (worker, mail sink) may take to stop before it is killed. A worker killed
-# mid-job loses nothing: another run picks the job up once its heartbeat is stale.
-CHILD_STOP_SECONDS = 10
-SINK_START_SECONDS = 15
 
 
 def main() -> None:
@@ -68,11 +60,11 @@ def _serve(args: argparse.Namespace) -> None:
         seed_and_report(url)
     with ExitStack() as children:
         if not settings.smtp_url and settings.environment is Environment.development:
-            os.environ["SMTP_URL"] = children.enter_context(_mail_sink())
+            os.environ["SMTP_URL"] = children.enter_context(mail_sink())
             config.get_settings.cache_clear()  # the API in this process reads it too
         elif not settings.smtp_url:
             print("SMTP_URL is not set: mails wait in the queue until it is", flush=True)
-        children.enter_context(_child([sys.executable, "-m", "app", "worker"]))
+        children.enter_context(child([sys.executable, "-m", "app", "worker"]))
         _serve_api(args, settings.forwarded_allow_ips.strip())
 
 
@@ -95,42 +87,6 @@ def _serve_api(args: argparse.Namespace, trusted_proxies: str) -> None:
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
-
-
-@contextmanager
-def _child(argv: list[str]) -> Iterator[subprocess.Popen[bytes]]:
-    """A process that lives as long as the block; asked to stop (SIGTERM), then killed."""
-    process = subprocess.Popen(argv)  # noqa: S603 - our own interpreter and module
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=CHILD_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@contextmanager
-def _mail_sink() -> Iterator[str]:
-    """The development mail sink on a free loopback port; yields its SMTP_URL once it
-    accepts connections."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    argv = [sys.executable, "-m", "app.mailsink", "--port", str(port)]
-    with _child(argv) as process:
-        deadline = time.monotonic() + SINK_START_SECONDS
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the mail sink did not start") from None
-                time.sleep(0.1)
-        yield f"smtp://127.0.0.1:{port}"
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ mailed links point at) are passed on to the server from the environment.
 import asyncio
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,26 +21,19 @@ from pathlib import Path
 
 import asyncpg
 
+from app.children import child, free_port, mail_sink
+
+__all__ = ["free_port", "live_server", "proxy_flags", "wait_ready"]
 from app.db.reads import asyncpg_dsn
 from app.db.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 30
-# How long a process of ours may take to stop once asked before it is killed. A worker killed
-# mid-job loses nothing that matters here: the database is thrown away.
-STOP_SECONDS = 15
 # How the worker's queue connection names itself (app.jobs.worker.APPLICATION_NAME; importing
 # that module here would cost this process the worker's own seconds of imports).
 WORKER_APPLICATION_NAME = "inkwell-worker"
 # Log levels at which the mail sink also prints a line per mail (recipient, subject, links).
 _TALKATIVE = {"DEBUG", "INFO"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def proxy_flags(env: dict[str, str]) -> list[str]:
@@ -68,41 +60,6 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"the server did not become ready within {STARTUP_SECONDS}s")
-
-
-@contextmanager
-def _running(
-    argv: list[str], env: dict[str, str], *, quiet: bool = False
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A process of ours for the length of the block: asked to stop (SIGTERM), then killed."""
-    output = subprocess.DEVNULL if quiet else None
-    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=output)
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> None:
-    """Poll until something accepts TCP connections on loopback `port`, failing fast if the
-    process dies."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(f"the {name} exited with {process.returncode} while starting")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the {name} did not start within {STARTUP_SECONDS}s")
-        time.sleep(0.1)
 
 
 async def _worker_connected(database_url: str) -> bool:
@@ -132,18 +89,6 @@ def _wait_worker(database_url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def mail_sink(folder: Path, env: dict[str, str]) -> Iterator[str]:
-    """The development mail sink (app.mailsink) on a free loopback port, saving every mail it
-    receives into `folder` as an `.eml` file; yields its SMTP_URL once it accepts mail. It
-    prints a line per mail only when the server logs at INFO or below (see live_server)."""
-    port = free_port()
-    argv = [sys.executable, "-m", "app.mailsink", "--port", str(port), "--dir", str(folder)]
-    with _running(argv, env, quiet=env.get("LOG_LEVEL", "WARNING") not in _TALKATIVE) as process:
-        _wait_listening(port, process, "mail sink")
-        yield f"smtp://127.0.0.1:{port}"
-
-
-@contextmanager
 def live_server(
     *,
     workers: int = 1,
@@ -168,7 +113,10 @@ def live_server(
             **(extra_env or {}),
         }
         if mail_dir is not None:
-            env["SMTP_URL"] = stack.enter_context(mail_sink(mail_dir, env))
+            quiet = env["LOG_LEVEL"] not in _TALKATIVE  # its line per mail, only when chatty
+            env["SMTP_URL"] = stack.enter_context(
+                mail_sink(mail_dir, env=env, cwd=ROOT, quiet=quiet)
+            )
         command = [
             sys.executable,
             "-m",
@@ -184,10 +132,10 @@ def live_server(
             "--no-server-header",
             *proxy_flags(env),
         ]
-        process = stack.enter_context(_running(command, env))
+        process = stack.enter_context(child(command, env=env, cwd=ROOT))
         if mail_dir is not None:
             worker = [sys.executable, "-m", "app", "worker"]
-            worker_process = stack.enter_context(_running(worker, env))
+            worker_process = stack.enter_context(child(worker, env=env, cwd=ROOT))
         base_url = f"http://127.0.0.1:{port}"
         wait_ready(f"{base_url}/api/v1/health/ready", process)
         if mail_dir is not None:

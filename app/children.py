@@ -1,0 +1,85 @@
+"""Processes started beside the API: the job worker and the development mail sink.
+
+One implementation for `python -m app` (serve) and for the live servers tests run
+(contracts_tests.live_server).
+"""
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+# How long a child may take to stop once asked before it is killed. A worker killed mid-job
+# loses nothing: another run picks the job up once its heartbeat is stale.
+STOP_SECONDS = 10
+START_SECONDS = 30
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def child(
+    argv: list[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    quiet: bool = False,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A process that lives as long as the block: asked to stop (SIGTERM), then killed."""
+    output = subprocess.DEVNULL if quiet else None
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=output)  # noqa: S603 - ours
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> None:
+    """Poll until something accepts TCP connections on loopback `port`, failing fast if the
+    process dies."""
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"the {name} exited with {process.returncode} while starting")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the {name} did not start within {START_SECONDS}s")
+        time.sleep(0.1)
+
+
+@contextmanager
+def mail_sink(
+    folder: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    quiet: bool = False,
+) -> Iterator[str]:
+    """The development mail sink (app.mailsink) on a free loopback port, saving each mail into
+    `folder` (its default: `.data/mail/`); yields its SMTP_URL once it accepts mail. `quiet`
+    leaves out its line per mail."""
+    port = free_port()
+    argv = [sys.executable, "-m", "app.mailsink", "--port", str(port)]
+    if folder is not None:
+        argv += ["--dir", str(folder)]
+    with child(argv, env=env, cwd=cwd, quiet=quiet) as process:
+        wait_listening(port, process, "mail sink")
+        yield f"smtp://127.0.0.1:{port}"
