@@ -18,7 +18,7 @@ from app.db.session import (
     create_sessionmaker,
 )
 from app.health.router import router as health_router
-from app.http import problem_pages
+from app.http import docs_pages, problem_pages
 from app.http.access_log import configure_logging
 from app.http.envelope import EnvelopeMiddleware
 from app.http.problems import install_error_handlers
@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title=spec["info"]["title"],
         version=spec["info"]["version"],
         lifespan=_lifespan,
+        # The docs pages are app.http.docs_pages: FastAPI's own would load from a CDN.
+        docs_url=None,
+        redoc_url=None,
         swagger_ui_parameters={"persistAuthorization": True},
         # FastAPI's built-in OpenTelemetry hooks look up the global providers on every request;
         # requests are logged and traced by id here (app.http.access_log, request_id).
@@ -90,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # request, about 10 % of a public read here. Nothing is set at inclusion (prefix, tags,
         # dependencies), so nothing else changes.
         app.router.routes.extend(router.routes)
-    app.router.routes.append(problem_pages.ROUTE)
+    app.router.routes.extend([problem_pages.ROUTE, *docs_pages.ROUTES])
     install_error_handlers(app)
     app.add_middleware(EnvelopeMiddleware, settings=settings, spec=spec)
     return app

@@ -1,17 +1,47 @@
 """Route conformance: the app's routes and the spec's operations, compared one to one.
 
+For every operation: the handler's name, its path and query parameter names, its success status,
+each query and header parameter's bounds (`minimum`, `maximum`, `minLength`, `maxLength`),
+`pattern`, `enum` and `default`, and who may call it (`security`).
+
+What the server enforces is read from the routes themselves: a FastAPI route's parameters and
+dependencies, a lean route's (app.http.lean_routes) query model. Who may call a route:
+
+- public: its spec `security` lists `{}` (a token is optional);
+- signed-in: a token is required (the spec's bearer schemes, without `{}`);
+- admin: a token of an administrator (the operation's `x-required-role: admin`).
+
+A FastAPI route requires a token when its dependencies include `get_current_user` or
+`get_current_writer`, and an admin when they include `require_admin`. A lean route calls its
+caller's function inside its endpoint, which cannot be read, so it is exercised instead: asked
+without a token, in-process and without a database, a route that answers 401 requires one
+(authentication comes before any database work; a public route fails on the absent database
+instead). Lean routes have no admin check; none is an admin operation.
+
+Request bodies are not compared: routes parse them with the contract models generated from the
+spec (`app.contract`), and `nox -s drift` holds those to it.
+
 `python -m contracts_tests.conformance` prints every difference and exits 1 when there is one.
 """
 
+import enum
 import re
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+import types
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union, get_args, get_origin
 
+import annotated_types
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+from starlette.routing import BaseRoute
+from starlette.testclient import TestClient
 
+from app.auth.dependencies import get_current_user, get_current_writer, require_admin
 from app.http.lean_routes import LeanRoute
 from app.http.routes import iter_routes
 
@@ -24,6 +54,30 @@ FRAMEWORK_PATHS = {
     "/openapi.json",
     "/problems/{slug}",
 }
+# The spec's pattern on every string that only refuses NUL (design: "The server rejects NUL
+# characters in text with 422"). Servers refuse NUL by a validator, not a pattern; whether
+# they do is what Schemathesis checks (it generates NUL where the pattern forbids it).
+NO_NUL = "^[^\\u0000]*$"
+PUBLIC, SIGNED_IN, ADMIN = "public", "signed-in", "admin"
+TOKEN_DEPENDENCIES: set[Callable[..., Any]] = {get_current_user, get_current_writer}
+ADMIN_DEPENDENCIES: set[Callable[..., Any]] = {require_admin}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What a query or header parameter accepts and defaults to (None: not stated)."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    enum: tuple[str, ...] | None = None
+    default: Any = None
+
+    def describe(self) -> str:
+        shown = {k: v for k, v in self.__dict__.items() if v is not None}
+        return ", ".join(f"{k}={v!r}" for k, v in shown.items()) or "no bounds"
 
 
 @dataclass(frozen=True)
@@ -34,6 +88,9 @@ class Operation:
     path_params: frozenset[str]
     query_params: frozenset[str]
     success_status: int
+    # ("query" | "header", name) -> its bounds; header names in lowercase.
+    bounds: dict[tuple[str, str], Bounds] = field(default_factory=dict, compare=False)
+    security: str | None = field(default=None, compare=False)
 
 
 def spec_path(route_path: str) -> str:
@@ -45,49 +102,74 @@ def snake_case(operation_id: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
 
 
-def _spec_params(
-    path_item: dict[str, Any], operation: dict[str, Any], where: str
-) -> frozenset[str]:
-    parameters = [*path_item.get("parameters", []), *operation.get("parameters", [])]
+def _spec_params(parameters: list[dict[str, Any]], where: str) -> frozenset[str]:
     return frozenset(p["name"] for p in parameters if p.get("in") == where)
 
 
 def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """`node` with its `$ref` followed; siblings of a `$ref` (a `default`) win, as in 3.1."""
     while "$ref" in node:
         target: Any = spec
         for part in node["$ref"].removeprefix("#/").split("/"):
             target = target[part]
-        node = target
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
     return node
+
+
+def _spec_bounds(spec: dict[str, Any], parameter: dict[str, Any]) -> Bounds:
+    schema = _resolve(spec, parameter.get("schema", {}))
+    pattern = schema.get("pattern")
+    return Bounds(
+        minimum=schema.get("minimum"),
+        maximum=schema.get("maximum"),
+        min_length=schema.get("minLength"),
+        max_length=schema.get("maxLength"),
+        pattern=None if pattern == NO_NUL else pattern,
+        enum=tuple(sorted(map(str, schema["enum"]))) if "enum" in schema else None,
+        default=schema.get("default"),
+    )
+
+
+def spec_security(spec: dict[str, Any], operation: dict[str, Any]) -> str:
+    requirements = operation.get("security", spec.get("security", []))
+    if not requirements or {} in requirements:
+        return PUBLIC
+    return ADMIN if operation.get("x-required-role") == "admin" else SIGNED_IN
 
 
 def spec_operations(spec: dict[str, Any]) -> list[Operation]:
     operations = []
     for path, path_item in spec["paths"].items():
-        resolved_item = {
-            **path_item,
-            "parameters": [_resolve(spec, p) for p in path_item.get("parameters", [])],
-        }
         for method in METHODS:
             if method not in path_item:
                 continue
             operation = path_item[method]
-            operation = {
-                **operation,
-                "parameters": [_resolve(spec, p) for p in operation.get("parameters", [])],
-            }
+            parameters = [
+                _resolve(spec, p)
+                for p in (*path_item.get("parameters", []), *operation.get("parameters", []))
+            ]
             statuses = sorted(int(code) for code in operation["responses"] if code.startswith("2"))
             operations.append(
                 Operation(
                     method=method.upper(),
                     path=path,
                     name=snake_case(operation["operationId"]),
-                    path_params=_spec_params(resolved_item, operation, "path"),
-                    query_params=_spec_params(resolved_item, operation, "query"),
+                    path_params=_spec_params(parameters, "path"),
+                    query_params=_spec_params(parameters, "query"),
                     success_status=statuses[0] if statuses else 0,
+                    bounds={
+                        (p["in"], _key(p["in"], p["name"])): _spec_bounds(spec, p)
+                        for p in parameters
+                        if p["in"] in ("query", "header")
+                    },
+                    security=spec_security(spec, operation),
                 )
             )
     return operations
+
+
+def _key(where: str, name: str) -> str:
+    return name.lower() if where == "header" else name
 
 
 def _flatten(dependant: Dependant) -> Iterator[Dependant]:
@@ -96,13 +178,97 @@ def _flatten(dependant: Dependant) -> Iterator[Dependant]:
         yield from _flatten(sub)
 
 
+def _choices(annotation: Any) -> tuple[str, ...] | None:
+    """The values a Literal or Enum annotation (optionally `| None`) admits, else None."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        return _choices(members[0]) if len(members) == 1 else None
+    if get_origin(annotation) is Literal:
+        return tuple(sorted(map(str, get_args(annotation))))
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return tuple(sorted(str(member.value) for member in annotation))
+    return None
+
+
+def field_bounds(info: FieldInfo, annotation: Any) -> Bounds:
+    """What pydantic enforces for a field: its annotated-types bounds, pattern, choices, default."""
+    found: dict[str, Any] = {}
+    for item in info.metadata:
+        if isinstance(item, annotated_types.Ge):
+            found["minimum"] = item.ge
+        elif isinstance(item, annotated_types.Le):
+            found["maximum"] = item.le
+        elif isinstance(item, annotated_types.MinLen):
+            found["min_length"] = item.min_length
+        elif isinstance(item, annotated_types.MaxLen):
+            found["max_length"] = item.max_length
+        elif getattr(item, "pattern", None) is not None:
+            found["pattern"] = item.pattern
+    default = info.default
+    if isinstance(default, enum.Enum):
+        default = default.value
+    return Bounds(
+        **found,
+        enum=_choices(annotation),
+        default=None if default is PydanticUndefined else default,
+    )
+
+
+def _lean_security(app: FastAPI, route: LeanRoute, method: str) -> str:
+    """A lean route's caller check, exercised: 401 without a token means one is required."""
+    path = re.sub(r"\{\w+(:\w+)?\}", lambda _: str(uuid.uuid4()), route.path)
+    client = TestClient(app, raise_server_exceptions=False)  # no lifespan: no database
+    answer = client.request(method, path, json={})
+    return SIGNED_IN if answer.status_code == 401 else PUBLIC
+
+
+def _route_details(
+    app: FastAPI, route: BaseRoute, method: str
+) -> tuple[frozenset[str], frozenset[str], dict[tuple[str, str], Bounds], str]:
+    """(path names, query names, bounds, security) of a FastAPI route or a lean route."""
+    if isinstance(route, LeanRoute):
+        fields = route.query_model.model_fields
+        bounds = {
+            ("query", info.alias or name): field_bounds(info, info.annotation)
+            for name, info in fields.items()
+        }
+        query = frozenset(name for _, name in bounds)
+        return frozenset(route.param_convertors), query, bounds, _lean_security(app, route, method)
+    dependants = list(_flatten(route.dependant))  # type: ignore[attr-defined]
+    calls = {d.call for d in dependants}
+    security = (
+        ADMIN
+        if calls & ADMIN_DEPENDENCIES
+        else SIGNED_IN
+        if calls & TOKEN_DEPENDENCIES
+        else PUBLIC
+    )
+    bounds = {}
+    for where, params in (
+        ("query", [p for d in dependants for p in d.query_params]),
+        ("header", [p for d in dependants for p in d.header_params]),
+    ):
+        for param in params:
+            bounds[(where, _key(where, param.alias))] = field_bounds(
+                param.field_info, param.field_info.annotation
+            )
+    return (
+        frozenset(p.alias for d in dependants for p in d.path_params),
+        frozenset(name for where, name in bounds if where == "query"),
+        bounds,
+        security,
+    )
+
+
 def app_operations(app: FastAPI) -> list[Operation]:
     operations = []
     for route in iter_routes(app):
         if route.path in FRAMEWORK_PATHS or route.path is None:
             continue
-        path_params, query_params = _params(route.original_route)
         for method in sorted(route.methods or ()):
+            path_params, query_params, bounds, security = _route_details(
+                app, route.original_route, method
+            )
             operations.append(
                 Operation(
                     method=method,
@@ -111,39 +277,47 @@ def app_operations(app: FastAPI) -> list[Operation]:
                     path_params=path_params,
                     query_params=query_params,
                     success_status=getattr(route, "status_code", None) or 200,
+                    bounds=bounds,
+                    security=security,
                 )
             )
     return operations
 
 
-def _params(route: Any) -> tuple[frozenset[str], frozenset[str]]:
-    """(path, query) parameter names of a FastAPI route or a lean route (app.http.lean_routes)."""
-    if isinstance(route, LeanRoute):
-        fields = route.query_model.model_fields
-        query = frozenset(field.alias or name for name, field in fields.items())
-        return frozenset(route.param_convertors), query
-    dependants = list(_flatten(route.dependant))
-    return (
-        frozenset(p.alias for d in dependants for p in d.path_params),
-        frozenset(p.alias for d in dependants for p in d.query_params),
-    )
+def _bounds_mismatches(where: str, spec_op: Operation, app_op: Operation) -> list[str]:
+    problems = []
+    for key in sorted(spec_op.bounds.keys() & app_op.bounds.keys()):
+        expected, actual = spec_op.bounds[key], app_op.bounds[key]
+        for name in Bounds.__dataclass_fields__:
+            want, got = getattr(expected, name), getattr(actual, name)
+            if want != got:
+                problems.append(
+                    f"{where}: {key[0]} parameter {key[1]!r} has {name} {got!r},"
+                    f" the spec says {want!r}"
+                )
+    return problems
 
 
 def _describe_mismatch(spec_op: Operation, app_op: Operation) -> list[str]:
     where = f"{spec_op.method} {spec_op.path}"
     problems = []
-    for field, label in (
+    for attribute, label in (
         ("name", "handler name"),
         ("path_params", "path parameters"),
         ("query_params", "query parameters"),
         ("success_status", "success status"),
     ):
-        expected, actual = getattr(spec_op, field), getattr(app_op, field)
+        expected, actual = getattr(spec_op, attribute), getattr(app_op, attribute)
         if expected != actual:
             show = sorted if isinstance(expected, frozenset) else (lambda v: v)
             problems.append(
                 f"{where}: {label} is {show(actual)!r}, the spec says {show(expected)!r}"
             )
+    problems.extend(_bounds_mismatches(where, spec_op, app_op))
+    if spec_op.security != app_op.security:
+        problems.append(
+            f"{where}: callers are {app_op.security}, the spec says {spec_op.security}"
+        )
     return problems
 
 

@@ -1,13 +1,12 @@
-"""The Content-Security-Policy of the interactive docs pages FastAPI serves (Swagger UI at
-/docs, its OAuth2 redirect page, ReDoc at /redoc): what those pages load and nothing more.
+"""The Content-Security-Policy of the interactive docs pages (app.http.docs_pages: Swagger UI
+at /docs, its OAuth2 redirect page, ReDoc at /redoc): what those pages load and nothing more.
 
-From fastapi/openapi/docs.py: Swagger UI and ReDoc load their script and stylesheet from
-cdn.jsdelivr.net and the favicon from fastapi.tiangolo.com; ReDoc loads fonts from Google
-Fonts, injects its styles at run time (styled-components, hence 'unsafe-inline' for styles
-only) and runs its search in a web worker made from a blob: URL; Swagger UI's stylesheet
-draws icons from data: URIs; both fetch /openapi.json and Swagger UI calls the API, all on
-this origin. Swagger UI's online-validator badge (validator.swagger.io) stays blocked: it
-would send the spec's address to a third party.
+Their scripts, stylesheet and favicon come from this server (/docs/assets). ReDoc injects its
+styles at run time (styled-components, hence 'unsafe-inline' for styles only) and runs its
+search in a web worker made from a blob: URL; Swagger UI's stylesheet draws icons from data:
+URIs; both fetch /openapi.json and Swagger UI calls the API, all on this origin. Swagger UI's
+online-validator badge (validator.swagger.io) stays blocked: it would send the spec's address
+to a third party.
 
 The pages' inline scripts (Swagger UI's set-up, the redirect page's) are allowed by their
 sha256 hash, not by 'unsafe-inline', so an injected script cannot run. The hash is computed
@@ -26,12 +25,10 @@ DOCS_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 _HEADER = b"content-security-policy"
 # An inline script: a <script> element without a src attribute.
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script>", re.DOTALL)
-_CDN = "https://cdn.jsdelivr.net"
 _POLICY = (
     "default-src 'none'",
-    f"style-src {_CDN} https://fonts.googleapis.com 'unsafe-inline'",
-    "font-src https://fonts.gstatic.com",
-    "img-src 'self' data: https://fastapi.tiangolo.com",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
     "connect-src 'self'",
     "worker-src blob:",
     "base-uri 'none'",
@@ -49,7 +46,7 @@ def script_hashes(html: bytes) -> list[str]:
 
 
 def docs_policy(html: bytes) -> bytes:
-    scripts = " ".join(["script-src", _CDN, *script_hashes(html)])
+    scripts = " ".join(["script-src", "'self'", *script_hashes(html)])
     return "; ".join([*_POLICY, scripts]).encode()
 
 
