@@ -14,6 +14,8 @@ export type { SessionExpiredListener } from './session.js';
 export {
   localStorageTokenStore,
   memoryTokenStore,
+  type TokenLocks,
+  type TokenNews,
   type TokenStore,
   type WebStorageTokenStoreOptions,
 } from './tokens.js';

@@ -2,7 +2,7 @@ import { ProblemError, SessionExpiredError } from './errors.js';
 import type { Client } from './gen/client/index.js';
 import { issueToken, logout, refreshToken } from './gen/sdk.gen.js';
 import type { Problem, TokenPair } from './gen/types.gen.js';
-import type { TokenStore } from './tokens.js';
+import type { TokenNews, TokenStore } from './tokens.js';
 
 export type SessionExpiredListener = (error: SessionExpiredError) => void;
 
@@ -11,6 +11,17 @@ export type SessionExpiredListener = (error: SessionExpiredError) => void;
  * another app) is not sent: the server would refuse the whole sign-in with 422.
  */
 export const DEVICE_TOKEN = /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * How long a session whose turn to refresh comes after another session rotated the tokens
+ * waits for that session's announcement of the new access token before refreshing itself with
+ * the new refresh token (still no reuse: one refresh more). The announcement is posted before
+ * the other session's turn ends, so it normally arrives within milliseconds.
+ */
+const HANDOVER_MS = 2_000;
+
+const ENDED_ELSEWHERE =
+  'The login ended in another tab sharing it: it logged out, or its refresh was refused.';
 
 /**
  * One login: the access token (memory only), the refresh token (in a TokenStore), and the
@@ -23,18 +34,37 @@ export const DEVICE_TOKEN = /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/;
  * A sign-in answers a device token, and every later sign-in sends it: with it, the server
  * counts this device's password attempts apart from everyone else's, so failed attempts from
  * elsewhere cannot lock the user out here. Logging out and session expiry keep it.
+ *
+ * Sessions sharing a store (browser tabs over one `localStorage`) take turns through the
+ * store's `exclusive` for every refresh, login and logout, and hear each other's
+ * announcements: a session refreshing after another one rotated the tokens adopts that
+ * session's access token instead of presenting a refresh token a second time, and a login
+ * that ends in one session ends in every session that held it.
  */
 export class Session {
   #accessToken: string | null = null;
+  /** The refresh token stored when the access token was obtained: the one a refresh presents. */
+  #basis: string | null = null;
   /** The device token, when the store keeps none. */
   #deviceToken: string | null = null;
   #renewal: Promise<string> | null = null;
+  /** Whether this session held a login when it last looked: what a logout elsewhere ends. */
+  #held = false;
+  /** The latest access token another session announced, with its refresh token. */
+  #announced: TokenNews | null = null;
+  /** Rotations waiting for an announcement (see #handedOver). */
+  readonly #waiting = new Set<() => void>();
   readonly #listeners = new Set<SessionExpiredListener>();
 
   constructor(
     private readonly client: Client,
     private readonly store: TokenStore,
-  ) {}
+  ) {
+    store.subscribe?.((news) => {
+      // A store that fails to read now will fail the next request, which reports it.
+      this.#hear(news).catch(() => undefined);
+    });
+  }
 
   async login(email: string, password: string): Promise<void> {
     await this.#renewalSettled();
@@ -48,17 +78,25 @@ export class Session {
         ...(device === null ? {} : { device_token: device }),
       },
     });
-    await this.#adopt(data);
+    await this.#exclusive(async () => {
+      await this.#adopt(data);
+      this.store.announce?.({ refreshToken: data.refresh_token, accessToken: data.access_token });
+    });
   }
 
   /**
-   * Ends the login here first, then revokes it on the server: the user asked to be logged out,
-   * so a server that cannot be reached must not keep them logged in on this device.
+   * Ends the login here first (and in the sessions sharing the store), then revokes it on the
+   * server: the user asked to be logged out, so a server that cannot be reached must not keep
+   * them logged in on this device.
    */
   async logout(): Promise<void> {
     await this.#renewalSettled();
-    const token = await this.store.getRefreshToken();
-    await this.#clear();
+    const token = await this.#exclusive(async () => {
+      const stored = await this.#stored();
+      await this.#clear();
+      this.store.announce?.({ refreshToken: null });
+      return stored;
+    });
     if (token === null) {
       return;
     }
@@ -73,7 +111,7 @@ export class Session {
   }
 
   async hasLogin(): Promise<boolean> {
-    return this.#accessToken !== null || (await this.store.getRefreshToken()) !== null;
+    return this.#accessToken !== null || (await this.#stored()) !== null;
   }
 
   /**
@@ -85,7 +123,7 @@ export class Session {
     if (this.#accessToken !== null) {
       return this.#accessToken;
     }
-    if (this.#renewal !== null || (await this.store.getRefreshToken()) !== null) {
+    if (this.#renewal !== null || (await this.#stored()) !== null) {
       return this.refresh();
     }
     return undefined;
@@ -93,7 +131,7 @@ export class Session {
 
   /** Whether a 401 may be answered with a refresh. */
   async canRenew(): Promise<boolean> {
-    return this.#renewal !== null || (await this.store.getRefreshToken()) !== null;
+    return this.#renewal !== null || (await this.#stored()) !== null;
   }
 
   /**
@@ -124,13 +162,33 @@ export class Session {
     // Whatever access token we hold is now suspect: requests starting meanwhile wait for the
     // new one (see accessToken()) rather than send it.
     this.#accessToken = null;
-    const token = await this.store.getRefreshToken();
-    if (token === null) {
-      throw await this.#expire(unauthorized('No refresh token is stored: log in first.'));
-    }
+    const presenting = this.#basis ?? (await this.store.getRefreshToken());
+    return this.#exclusive(async () => {
+      // Read it now that it is this session's turn: another session may have rotated the
+      // tokens since this one got its access token, or ended the login.
+      const token = await this.store.getRefreshToken();
+      if (token === null) {
+        const detail =
+          presenting === null ? 'No refresh token is stored: log in first.' : ENDED_ELSEWHERE;
+        throw await this.#expire(unauthorized(detail));
+      }
+      if (token !== presenting) {
+        const handed = await this.#handedOver(token);
+        if (handed !== undefined) {
+          this.#use(token, handed);
+          return handed;
+        }
+      }
+      return this.#present(token);
+    });
+  }
+
+  /** Presents `token` to the refresh endpoint, and keeps and announces the new pair. */
+  async #present(token: string): Promise<string> {
     try {
       const { data } = await refreshToken({ client: this.client, body: { refresh_token: token } });
       await this.#adopt(data);
+      this.store.announce?.({ refreshToken: data.refresh_token, accessToken: data.access_token });
       return data.access_token;
     } catch (error) {
       // 401: expired, revoked or reused; 422: not even a well-formed token. Neither will ever
@@ -147,6 +205,11 @@ export class Session {
 
   async #expire(problem: Problem, cause?: ProblemError): Promise<SessionExpiredError> {
     await this.#clear();
+    this.store.announce?.({ refreshToken: null });
+    return this.#notifyExpired(problem, cause);
+  }
+
+  #notifyExpired(problem: Problem, cause?: ProblemError): SessionExpiredError {
     const expired = new SessionExpiredError(problem, { cause });
     for (const listener of this.#listeners) {
       try {
@@ -170,13 +233,87 @@ export class Session {
     await this.#renewal?.catch(() => undefined);
   }
 
+  /**
+   * What another session sharing the store announced. A new access token for the refresh
+   * token stored now is adopted (this session then needs no refresh of its own); an ended
+   * login ends this session's too, with the SessionExpiredError event, if it held one and the
+   * store agrees it is gone.
+   */
+  async #hear(news: TokenNews): Promise<void> {
+    if (news.refreshToken !== null && news.accessToken !== undefined) {
+      this.#announced = news;
+      for (const wake of [...this.#waiting]) {
+        wake();
+      }
+    }
+    const stored = await this.store.getRefreshToken();
+    // A rotation of this session's own, under way, settles these cases itself.
+    if (this.#renewal !== null || stored !== news.refreshToken) {
+      return;
+    }
+    if (news.refreshToken !== null && news.accessToken !== undefined) {
+      this.#use(news.refreshToken, news.accessToken);
+    } else if (news.refreshToken === null && this.#held) {
+      this.#accessToken = null;
+      this.#held = false;
+      this.#notifyExpired(unauthorized(ENDED_ELSEWHERE));
+    }
+  }
+
+  /**
+   * The access token another session announced with the refresh token `token`, which it
+   * stored while this session waited its turn: at once if heard already, else when heard,
+   * or undefined after HANDOVER_MS (or at once where the store announces nothing).
+   */
+  #handedOver(token: string): Promise<string | undefined> {
+    if (this.store.subscribe === undefined) {
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve) => {
+      const done = (accessToken: string | undefined) => {
+        clearTimeout(timer);
+        this.#waiting.delete(check);
+        resolve(accessToken);
+      };
+      const check = () => {
+        if (this.#announced?.refreshToken === token) {
+          done(this.#announced.accessToken);
+        }
+      };
+      const timer = setTimeout(() => done(undefined), HANDOVER_MS);
+      this.#waiting.add(check);
+      check();
+    });
+  }
+
+  /** Runs `task` in the store's turn for the sessions sharing it, if it has one. */
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.store.exclusive ? this.store.exclusive(task) : task();
+  }
+
+  /** The stored refresh token; seeing one means this session holds a login. */
+  async #stored(): Promise<string | null> {
+    const token = await this.store.getRefreshToken();
+    if (token !== null) {
+      this.#held = true;
+    }
+    return token;
+  }
+
+  /** Takes `accessToken`, issued with the stored refresh token `refreshToken`, as this session's. */
+  #use(refreshToken: string, accessToken: string): void {
+    this.#accessToken = accessToken;
+    this.#basis = refreshToken;
+    this.#held = true;
+  }
+
   async #adopt(pair: TokenPair): Promise<void> {
     await this.store.setRefreshToken(pair.refresh_token);
     // Sign-ins answer one, refreshes none: a refresh keeps the device token there is.
     if (pair.device_token !== undefined) {
       await this.#keepDevice(pair.device_token);
     }
-    this.#accessToken = pair.access_token;
+    this.#use(pair.refresh_token, pair.access_token);
   }
 
   /** The device token a sign-in sends: the one kept, if the server can accept it. */
@@ -202,6 +339,8 @@ export class Session {
 
   async #clear(): Promise<void> {
     this.#accessToken = null;
+    this.#basis = null;
+    this.#held = false;
     await this.store.setRefreshToken(null);
   }
 }

@@ -9,37 +9,10 @@ import {
 } from '@inkwell/client';
 import { describe, expect, it, vi } from 'vitest';
 
-import { baseUrl, loggedInClient, recordingFetch } from './support.js';
+import { baseUrl, expiringFetch, loggedInClient, recordingFetch } from './support.js';
 
 const REFRESH = '/api/v1/auth/refresh';
 const ME = '/api/v1/users/me';
-
-/**
- * A recorder whose server side sees the given access tokens as expired: requests carrying
- * one of them get their signature mangled, so the real server answers 401 as it would once
- * the token's 15 minutes are over.
- */
-function expiringFetch() {
-  const expired = new Set<string>();
-  const recorder = recordingFetch((request) => {
-    const authorization = request.headers.get('Authorization');
-    if (authorization === null || !expired.has(authorization)) {
-      return request;
-    }
-    const headers = new Headers(request.headers);
-    headers.set('Authorization', `${authorization}-expired`);
-    return new Request(request, { headers });
-  });
-  /** Expires the access token the client sent last. */
-  const expireCurrentToken = () => {
-    const sent = [...recorder.calls].reverse().find((call) => call.authorization !== null);
-    if (!sent?.authorization) {
-      throw new Error('no authenticated request was sent yet');
-    }
-    expired.add(sent.authorization);
-  };
-  return { ...recorder, expireCurrentToken };
-}
 
 describe('401 → refresh → retry', () => {
   it('runs exactly one refresh for five concurrent requests with an expired token, and all succeed', async () => {

@@ -56,6 +56,41 @@ export function recordingFetch(tamper: (request: Request) => Request = (request)
   return { fetch, calls, count };
 }
 
+/**
+ * A recorder whose server side sees the given access tokens as expired: requests carrying
+ * one of them get their signature mangled, so the real server answers 401 as it would once
+ * the token's 15 minutes are over.
+ */
+export function expiringFetch() {
+  const expired = new Set<string>();
+  const recorder = recordingFetch((request) => {
+    const authorization = request.headers.get('Authorization');
+    if (authorization === null || !expired.has(authorization)) {
+      return request;
+    }
+    const headers = new Headers(request.headers);
+    headers.set('Authorization', `${authorization}-expired`);
+    return new Request(request, { headers });
+  });
+  /** Expires the access token the client sent last. */
+  const expireCurrentToken = () => {
+    const sent = [...recorder.calls].reverse().find((call) => call.authorization !== null);
+    if (!sent?.authorization) {
+      throw new Error('no authenticated request was sent yet');
+    }
+    expired.add(sent.authorization);
+  };
+  /** Expires every access token sent so far, whichever client sent it. */
+  const expireAll = () => {
+    for (const call of recorder.calls) {
+      if (call.authorization !== null) {
+        expired.add(call.authorization);
+      }
+    }
+  };
+  return { ...recorder, expireCurrentToken, expireAll };
+}
+
 /** The folder where the live server's mail sink saves every mail it is sent, as `.eml` files. */
 export function mailDir(): string {
   const folder = process.env.INKWELL_MAIL_DIR;

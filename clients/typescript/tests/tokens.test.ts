@@ -1,5 +1,7 @@
-import { localStorageTokenStore, memoryTokenStore } from '@inkwell/client';
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+
+import { localStorageTokenStore, memoryTokenStore, type TokenNews } from '@inkwell/client';
+import { describe, expect, it, vi } from 'vitest';
 
 /** The part of the Web Storage API the store uses, over a Map. */
 function fakeStorage() {
@@ -69,5 +71,67 @@ describe('token stores', () => {
 
   it('localStorageTokenStore can be created where there is no localStorage', () => {
     expect(() => localStorageTokenStore()).not.toThrow();
+  });
+
+  it('localStorageTokenStore takes turns under a lock named after its key', async () => {
+    const names: string[] = [];
+    const locks = {
+      request: <T>(name: string, task: () => Promise<T>) => {
+        names.push(name);
+        return task();
+      },
+    };
+    const store = localStorageTokenStore({ storage: fakeStorage(), key: 'app.refresh', locks });
+
+    await expect(store.exclusive?.(async () => 'done')).resolves.toBe('done');
+    expect(names).toEqual(['@inkwell/client app.refresh']);
+  });
+
+  it('localStorageTokenStore runs the task at once where there are no Web Locks (Node)', async () => {
+    const store = localStorageTokenStore({ storage: fakeStorage() });
+    await expect(store.exclusive?.(async () => 'done')).resolves.toBe('done');
+  });
+
+  it('localStorageTokenStore announces to the stores of its key, in other tabs and its own', async () => {
+    const key = `tokens-${randomUUID()}`;
+    const storage = fakeStorage();
+    const [here, there, otherKey] = [key, key, `${key}-other`].map((name) =>
+      localStorageTokenStore({ storage, key: name }),
+    );
+    const heardHere = vi.fn<(news: TokenNews) => void>();
+    const heardThere = vi.fn<(news: TokenNews) => void>();
+    const heardOtherKey = vi.fn<(news: TokenNews) => void>();
+    here!.subscribe?.(heardHere);
+    const stop = there!.subscribe?.(heardThere);
+    otherKey!.subscribe?.(heardOtherKey);
+
+    here!.announce?.({ refreshToken: 'r2', accessToken: 'a2' });
+
+    expect(heardHere).toHaveBeenCalledWith({ refreshToken: 'r2', accessToken: 'a2' });
+    await vi.waitFor(() =>
+      expect(heardThere).toHaveBeenCalledWith({ refreshToken: 'r2', accessToken: 'a2' }),
+    );
+    // Anything else on the channel (another app on the origin) is not news.
+    const channel = new BroadcastChannel(`@inkwell/client ${key}`);
+    channel.postMessage({ refreshToken: 42 });
+    channel.postMessage('logout');
+    stop?.();
+    here!.announce?.({ refreshToken: null });
+    await vi.waitFor(() => expect(heardHere).toHaveBeenCalledTimes(2));
+    channel.postMessage({ refreshToken: null });
+    await new Promise<void>((resolve) => {
+      // A listener after those messages: once it has heard the last one, so has the store.
+      const last = new BroadcastChannel(`@inkwell/client ${key}`);
+      last.onmessage = () => {
+        last.close();
+        resolve();
+      };
+      channel.postMessage({ refreshToken: null });
+    });
+    channel.close();
+    expect(heardThere).toHaveBeenCalledTimes(1);
+    expect(heardHere).toHaveBeenCalledTimes(4);
+    expect(heardHere).toHaveBeenLastCalledWith({ refreshToken: null, accessToken: undefined });
+    expect(heardOtherKey).not.toHaveBeenCalled();
   });
 });

@@ -21,6 +21,7 @@ import {
   updatePost,
   withETag,
 } from '@inkwell/client';
+import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 
@@ -53,6 +54,9 @@ const DEMO_PORT = Number(required('DEMO_PORT'));
 const DEMO_URL = `http://127.0.0.1:${DEMO_PORT}`;
 // Where the live server's mail sink saves each mail as an .eml file (contracts_tests.live_server).
 const MAIL_DIR = required('INKWELL_MAIL_DIR');
+// The live server's database, when the runner names it: refreshes are then counted there too.
+const DATABASE_URL = process.env.INKWELL_DATABASE_URL;
+const REFRESH = '/api/v1/auth/refresh';
 
 const USER = {
   email: `vue-demo-${randomUUID()}@example.com`,
@@ -75,6 +79,9 @@ let page;
 let otherBrowser;
 /** @type {import('playwright-core').Page} */
 let other;
+/** A second tab of the first browser: the same localStorage, and so the same login. */
+/** @type {import('playwright-core').Page} */
+let tab;
 /** The edit page of the draft written before the email was verified. */
 let draftPath = '';
 /** @type {string[]} */
@@ -112,11 +119,49 @@ async function launch() {
   });
   context.setDefaultTimeout(15_000);
   const first = context.pages()[0] ?? (await context.newPage());
-  first.on('pageerror', (error) => pageErrors.push(error));
-  first.on('console', (message) => {
+  return { context, page: watched(first) };
+}
+
+/** The page, its uncaught and console errors collected for the report. */
+function watched(/** @type {import('playwright-core').Page} */ on) {
+  on.on('pageerror', (error) => pageErrors.push(error));
+  on.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
-  return { context, page: first };
+  return on;
+}
+
+/**
+ * The refresh tokens the server issued to `email` (one per sign-in and one per refresh), and
+ * how many of them are revoked (a refresh token presented twice revokes its whole login).
+ * @param {string} databaseUrl the live server's, as SQLAlchemy writes it
+ * @param {string} email
+ */
+async function refreshTokens(databaseUrl, email) {
+  // postgresql+asyncpg://user@/db?host=/socket/dir: libpq's fields, in pg's terms (a URL
+  // may not have a user and no host: the socket folder in `?host=` replaces the stand-in).
+  const url = new URL(
+    databaseUrl.replace(/^postgresql\+\w+:/, 'postgresql:').replace(/@\//, '@localhost/'),
+  );
+  const db = new pg.Client({
+    user: decodeURIComponent(url.username) || undefined,
+    password: decodeURIComponent(url.password) || undefined,
+    host: url.searchParams.get('host') ?? (url.hostname || undefined),
+    port: url.port ? Number(url.port) : undefined,
+    database: decodeURIComponent(url.pathname.slice(1)) || undefined,
+  });
+  await db.connect();
+  try {
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS issued, count(*) FILTER (WHERE t.revoked_at IS NOT NULL)::int AS revoked
+         FROM refresh_tokens t JOIN users u ON u.id = t.user_id
+        WHERE lower(u.email) = lower($1)`,
+      [email],
+    );
+    return /** @type {{ issued: number, revoked: number }} */ (rows[0]);
+  } finally {
+    await db.end();
+  }
 }
 
 /**
@@ -464,6 +509,135 @@ describe('the Vue demo in Chromium', () => {
       await page.locator('#login-password').fill(NEW_PASSWORD);
       await page.getByRole('button', { name: 'Log in' }).click();
       await page.getByText(`Signed in as ${USER.display_name}`).waitFor();
+    },
+  );
+
+  step(
+    'two tabs whose access tokens expire together refresh once, and both stay signed in',
+    '18-two-tabs-saved',
+    async () => {
+      tab = watched(await browser.newPage());
+      /** Every bearer token the tabs sent to the API, and each refresh they asked for. */
+      const sent = new Set();
+      let refreshes = 0;
+      /** @param {import('playwright-core').Request} request */
+      const count = async (request) => {
+        const url = new URL(request.url());
+        if (url.origin !== new URL(API).origin || request.method() === 'OPTIONS') return;
+        const authorization = (await request.allHeaders()).authorization;
+        if (authorization) sent.add(authorization);
+        if (url.pathname === REFRESH) refreshes += 1;
+      };
+      browser.on('request', count);
+
+      // The second tab shares the first one's login, from localStorage, and both write a post.
+      await tab.goto(DEMO_URL);
+      for (const on of [page, tab]) {
+        await on.getByText(`Signed in as ${USER.display_name}`).waitFor();
+        await on.getByRole('link', { name: 'Write' }).click();
+        await on
+          .locator('#title')
+          .fill(`Saved from ${on === page ? 'the first' : 'the second'} tab`);
+        await on.locator('#body').fill('Saved while its access token had expired.');
+      }
+      const issued = DATABASE_URL ? await refreshTokens(DATABASE_URL, USER.email) : undefined;
+      const before = refreshes;
+      const stored = await page.evaluate(() => localStorage.getItem('inkwell.refresh_token'));
+
+      // The API sees every access token the tabs hold as expired (each request carrying one
+      // goes out with a broken signature, and the server answers 401), and neither tab hears
+      // its 401 before the other tab has had one too: both need a new access token at once.
+      // A refresh is held a moment, so a tab that did not wait its turn would send its own.
+      const expired = new Set(sent);
+      /** @type {Set<import('playwright-core').Page>} */
+      const rejected = new Set();
+      let bothRejected = () => {};
+      const together = new Promise((resolve) => (bothRejected = () => resolve(undefined)));
+      /** @param {import('playwright-core').Route} route */
+      const expire = async (route) => {
+        const request = route.request();
+        const headers = await request.allHeaders();
+        if (headers.authorization && expired.has(headers.authorization)) {
+          const response = await route.fetch({
+            headers: { ...headers, authorization: `${headers.authorization}-expired` },
+          });
+          rejected.add(request.frame().page());
+          if (rejected.size === 2) bothRejected();
+          await together;
+          await route.fulfill({ response });
+          return;
+        }
+        if (new URL(request.url()).pathname === REFRESH) {
+          await sleep(500);
+        }
+        await route.continue();
+      };
+      await browser.route(`${API}/api/v1/**`, expire);
+      try {
+        await Promise.all(
+          [page, tab].map((on) => on.getByRole('button', { name: 'Save draft' }).click()),
+        );
+        for (const on of [page, tab]) {
+          await on.getByText('Draft', { exact: true }).waitFor();
+          assert.match(new URL(on.url()).pathname, /^\/posts\/[0-9a-f-]{36}\/edit$/);
+        }
+      } finally {
+        await browser.unroute(`${API}/api/v1/**`, expire);
+        browser.off('request', count);
+      }
+      await screenshot('17-first-tab-saved');
+
+      assert.equal(rejected.size, 2, 'both tabs had a 401');
+      assert.equal(refreshes - before, 1, 'the tabs asked for one refresh between them');
+      const rotated = await page.evaluate(() => localStorage.getItem('inkwell.refresh_token'));
+      assert.ok(rotated && rotated !== stored);
+      for (const on of [page, tab]) {
+        await on.getByText(`Signed in as ${USER.display_name}`).waitFor();
+        assert.equal(
+          await on.evaluate(() => localStorage.getItem('inkwell.refresh_token')),
+          rotated,
+        );
+      }
+      // Both tabs' retries carried the one new access token, and the server still honours it:
+      // a refresh token presented twice would have revoked the login, and its access tokens.
+      const fresh = [...sent].filter((authorization) => !expired.has(authorization));
+      assert.equal(fresh.length, 1, 'one new access token, shared by both tabs');
+      const me = await fetch(`${API}/api/v1/users/me`, {
+        headers: { Authorization: fresh[0] },
+      });
+      assert.equal(me.status, 200);
+      if (issued !== undefined && DATABASE_URL) {
+        assert.deepEqual(await refreshTokens(DATABASE_URL, USER.email), {
+          issued: issued.issued + 1,
+          revoked: issued.revoked,
+        });
+      }
+    },
+    () => tab,
+  );
+
+  step(
+    'a logout in one tab signs the other tab out',
+    '19-logged-out-in-the-other-tab',
+    async () => {
+      let refreshes = 0;
+      /** @param {import('playwright-core').Request} request */
+      const count = (request) => {
+        if (request.url() === `${API}${REFRESH}` && request.method() === 'POST') refreshes += 1;
+      };
+      browser.on('request', count);
+      try {
+        await tab.getByRole('button', { name: 'Log out' }).click();
+        await tab.getByRole('link', { name: 'Log in' }).waitFor();
+        // The first tab is told, and goes to the login page without asking the API anything.
+        await page.locator('#login-email').waitFor();
+        assert.equal(new URL(page.url()).pathname, '/login');
+        assert.equal(await page.getByRole('link', { name: 'Log in' }).count(), 1);
+      } finally {
+        browser.off('request', count);
+      }
+      assert.equal(refreshes, 0);
+      assert.equal(await page.evaluate(() => localStorage.getItem('inkwell.refresh_token')), null);
     },
   );
 
