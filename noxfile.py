@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 BOOTSTRAP = ROOT / ".nox" / "_bootstrap"
@@ -43,13 +44,19 @@ import nox  # noqa: E402
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "drift", "tests", "contract", "client", "breaking"]
+# `coverage` last: it reports what the sessions before it measured.
+nox.options.sessions = [
+    "lint", "drift", "tests", "contract", "client", "generators", "stack_check", "breaking",
+    "coverage",
+]  # fmt: skip
 
 PYTHON = "3.11"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 CLIENT = ROOT / "clients" / "typescript"
 SPEC_TOOLS = ROOT / "openapi"
 GENERATE_HINT = "Run `python3 noxfile.py -s generate` and commit the result."
+# Where every measured process writes its coverage data (pyproject.toml [tool.coverage]).
+COVERAGE_DATA = ROOT / ".coverage-data"
 
 
 def _install(session: nox.Session, *groups: str) -> None:
@@ -116,14 +123,22 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The server's own tests against a real PostgreSQL (embedded unless DATABASE_URL is set)."""
     _install(session, "test")
-    session.run("pytest", "tests", *session.posargs)
+    _measured(session, "pytest", "tests", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def contract(session: nox.Session) -> None:
-    """Route conformance and Schemathesis against a live server; junit in reports/."""
+    """Route conformance, the live walk and Schemathesis (as admin and as a user) against live
+    servers; junit in reports/schemathesis/. Then the coverage table, reports/contract/
+    coverage.md: fails naming each documented (operation, status) or response header that no
+    suite observed (contracts_tests/coverage.py, its exemptions with their reasons)."""
     _install(session, "test", "contract")
-    session.run("pytest", "contracts_tests", *session.posargs)
+    log = ROOT / "reports" / "contract" / "observed.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.unlink(missing_ok=True)
+    env = {"INKWELL_CONTRACT_LOG": str(log)}
+    _measured(session, "pytest", "contracts_tests", *session.posargs, env=env)
+    session.run("python", "-m", "contracts_tests.coverage", env=env)
 
 
 @nox.session(python=PYTHON)
@@ -141,6 +156,31 @@ def admin(session: nox.Session) -> None:
     """Create or promote an administrator: `nox -s admin -- EMAIL [--display-name NAME]`."""
     _install(session)
     session.run("python", "-m", "app.admin", *session.posargs)
+
+
+def _measured(session: nox.Session, module: str, *args: str, **kwargs: Any) -> None:
+    """`python -m MODULE ARGS` under coverage, with every Python process it starts measured too
+    (`nox -s coverage` combines and reports them)."""
+    COVERAGE_DATA.mkdir(exist_ok=True)
+    env = {**(kwargs.pop("env", None) or {}), "COVERAGE_FILE": str(COVERAGE_DATA / ".coverage")}
+    session.run("coverage", "run", "-m", module, *args, env=env, **kwargs)
+
+
+@nox.session(python=PYTHON)
+def coverage(session: nox.Session) -> None:
+    """Line and branch coverage of app/ from the sessions that ran before it (tests, contract,
+    client and every server they started), combined; fails under pyproject.toml's floor. The
+    HTML report is in reports/coverage/."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "coverage"))
+    if not any(COVERAGE_DATA.glob(".coverage.*")):
+        session.error("No coverage data: run the test sessions first (`python3 noxfile.py`).")
+    env = {"COVERAGE_FILE": str(COVERAGE_DATA / ".coverage")}
+    session.run("coverage", "combine", "--quiet", env=env)
+    session.run(
+        "coverage", "html", "--quiet", "-d", "reports/coverage", env=env, success_codes=[0, 2]
+    )
+    session.run("coverage", "report", env=env)
+    (COVERAGE_DATA / ".coverage").unlink()  # the next run measures afresh
 
 
 def _apt_install(session: nox.Session, package: str) -> None:
@@ -168,8 +208,8 @@ def _npm_against_live_server(
     session: nox.Session, folder: Path, script: str, env: dict[str, str] | None = None
 ) -> None:
     """`npm run SCRIPT` in `folder` with INKWELL_BASE_URL set to a server on a fresh database."""
-    live_server = ("python", "-m", "contracts_tests.live_server", "--")
-    session.run(*live_server, "npm", "--prefix", str(folder), "run", "--silent", script, env=env)
+    npm = ("npm", "--prefix", str(folder), "run", "--silent", script)
+    _measured(session, "contracts_tests.live_server", "--", *npm, env=env)
 
 
 @nox.session(python=PYTHON)
@@ -178,7 +218,7 @@ def client(session: nox.Session) -> None:
     tarball in a fresh Vite + Vue app and in plain Node) and the Vue demo using it (type check, a
     Chromium test against a live server; screenshots in reports/browser/).
     """
-    _install(session)
+    _install(session, "coverage")
     if not CHROMIUM.exists():
         _apt_install(session, "chromium")
     with session.chdir(CLIENT):
@@ -296,11 +336,66 @@ def review(session: nox.Session) -> None:
     session.log("Nothing to fix: the spec, the generated code and the server agree.")
 
 
+OTHER_GENERATORS = ROOT / "clients" / "other-generators"
+
+
+@nox.session(python=PYTHON)
+def generators(session: nox.Session) -> None:
+    """Other generators: openapi-python-client, openapi-typescript + openapi-fetch and orval each
+    generate a client from the spec afresh (into clients/other-generators/generated/, ignored by
+    git), which must type-check and complete the full flow against one live server: register,
+    verify the mailed link, log in, create (Idempotency-Key), update (If-Match), publish, read
+    publicly, list, comment, refresh, log out."""
+    _install(session, "generators", "lint", "coverage")
+    with session.chdir(OTHER_GENERATORS):
+        session.run("python", "generate_python.py")
+        session.run("mypy", "--config-file", "mypy.ini")
+        _npm_ci(session, OTHER_GENERATORS)
+        session.run("npm", "run", "--silent", "generate", external=True)
+        session.run("npm", "run", "--silent", "typecheck", external=True)
+    flows = str(OTHER_GENERATORS / "run_flows.py")
+    _measured(session, "contracts_tests.live_server", "--", "python", flows)
+
+
 @nox.session(python=False)
 def mock(session: nox.Session) -> None:
     """Serve the spec's examples with Prism on http://127.0.0.1:4010 (Prism's defaults), for the
     Vue team; `nox -s mock -- --port 4011` moves it."""
     _spec_tool(session, "mock", *session.posargs)
+
+
+def _stack_programs(session: nox.Session) -> None:
+    """nginx (with the module that drops its Server header) and PgBouncer, Debian's, installed
+    with apt when missing."""
+    for program in ("nginx", "pgbouncer"):
+        if not (shutil.which(program) or shutil.which(program, path="/usr/sbin:/sbin")):
+            _apt_install(session, program)
+    if not Path("/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so").exists():
+        _apt_install(session, "libnginx-mod-http-headers-more-filter")
+
+
+@nox.session(python=PYTHON)
+def stack(session: nox.Session) -> None:
+    """The production topology on loopback until Ctrl-C: nginx on http://127.0.0.1:8080 before
+    two API instances, PgBouncer (transaction mode) before the primary, a streaming replica, the
+    job worker and a mail sink; logs in .data/stack/logs/ (`-- --port 9080 --instances 3`)."""
+    _install(session, "test")
+    _stack_programs(session)
+    # Ctrl-C reaches every process of the stack: the launcher stops them in order (the API
+    # instances drain first); nox must not kill it meanwhile.
+    session.run("python", "-m", "tests.stack", *session.posargs, interrupt_timeout=180)
+
+
+@nox.session(python=PYTHON)
+def stack_check(session: nox.Session) -> None:
+    """On a stack of its own, through nginx: request ids and client addresses pass, Schemathesis
+    finds no failure, signed-in writes under load get no 5xx, and an API instance stopped
+    (SIGTERM) under load fails no request."""
+    _install(session, "test", "contract")
+    _stack_programs(session)
+    _measured(
+        session, "pytest", "tests/stack/checks.py", "-p", "no:cacheprovider", *session.posargs
+    )
 
 
 if __name__ == "__main__":

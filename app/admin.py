@@ -16,7 +16,7 @@ from app.auth import service as auth_service
 from app.config import get_settings
 from app.contract import UserCreate
 from app.db import migrate
-from app.db.embedded import resolve_database_url
+from app.db.embedded import resolve_direct_database_url
 from app.db.session import create_engine, create_sessionmaker
 from app.errors import AppError
 
@@ -50,7 +50,7 @@ def main() -> int:
     parser.add_argument("--display-name", default="Administrator")
     args = parser.parse_args()
     password = os.environ.get("INKWELL_ADMIN_PASSWORD") or getpass.getpass("Password: ")
-    url = resolve_database_url(get_settings())
+    url = resolve_direct_database_url(get_settings())  # migrations need PostgreSQL itself
     migrate.upgrade(url)
     try:
         print(asyncio.run(create_admin(url, args.email, args.display_name, password)))

@@ -3,7 +3,7 @@
 import hashlib
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from pydantic import Field, model_validator
@@ -25,6 +25,13 @@ class Environment(StrEnum):
     development = "development"
     test = "test"
     production = "production"
+
+
+class DatabasePooler(StrEnum):
+    """What sits between the API and PostgreSQL (Settings.database_pooler)."""
+
+    none = "none"
+    transaction = "transaction"
 
 
 class Settings(BaseSettings):
@@ -66,12 +73,55 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(default=2.0, gt=0, le=30)
     # How long opening a connection may take (an unreachable host otherwise hangs ~60 s).
     database_connect_timeout: float = Field(default=5.0, gt=0, le=60)
+
+    # --- Beyond one database server (app/db): a transaction pooler, a direct URL, a replica.
+    # DATABASE_POOLER=transaction: the API's database URLs lead to a pooler in transaction mode
+    # (PgBouncer's `pool_mode = transaction`; Debian's 1.18 has no protocol-level prepared
+    # statements), which hands each transaction, and each statement outside one, to any server
+    # connection. No prepared statement may then outlive its statement: both database paths
+    # (the sessions' engine and the plain asyncpg pools) keep no statement cache and send
+    # every statement as the unnamed one, parsed again with each execution. A read then costs
+    # two round trips and a fresh plan (see `nox -s bench -- --pooler`). `none`: PostgreSQL
+    # itself, or a pooler in session mode; each connection prepares a statement once.
+    database_pooler: DatabasePooler = DatabasePooler.none
+    # PostgreSQL itself, never a transaction pooler: the job worker LISTENs for new jobs and
+    # holds its session's state, and migrations run DDL in one session. Unset: DATABASE_URL;
+    # with DATABASE_POOLER=transaction the worker and `python -m app.db.migrate` then refuse
+    # to start rather than use the pooler.
+    database_direct_url: str | None = None
+    # A streaming replica (or a pooler in front of replicas) for anonymous public reads: the
+    # post list, a post, a user's published posts and a post's comments without a bearer
+    # token. Every request that carries a valid token reads from the primary, so a signed-in
+    # author always sees their own writes (drafts, a post just created or changed, its new
+    # ETag). An anonymous reader may see the replica's past: by its replication lag, usually
+    # well under a second, more while the primary is busy or the replica replays a long
+    # transaction; and with several replicas behind one URL, a newer version of a post and
+    # then an older one. Unset: every read on the primary. Its pool has DATABASE_READ_POOL_SIZE
+    # connections, readiness checks it, and DATABASE_POOLER applies to it too.
+    database_read_url: str | None = None
+
     # Where the worker sends mail: smtp://host:port, smtp+starttls://user:pass@host:587 or
     # smtps://user:pass@host:465. Unset in development: `python -m app` starts a local sink.
     smtp_url: str | None = None
     mail_from: str = "Inkwell <no-reply@inkwell.localhost>"
     # The frontend's base URL: mailed links (reset, verification) point at its pages.
     app_url: str = "http://localhost:5173"
+    # --- Shutdown (app.lifecycle): SIGTERM drains before the instance stops.
+    # How long an instance keeps serving after SIGTERM while readiness answers 503, so a load
+    # balancer's health check sees it leave. Unset: 5 s in production, 0 elsewhere (Ctrl-C and
+    # tests stop at once).
+    shutdown_drain_seconds: float | None = Field(default=None, ge=0, le=300)
+    # Then, how long requests in flight may take to finish before they are cancelled.
+    shutdown_timeout_seconds: int = Field(default=30, ge=1, le=600)
+
+    # --- Observability (app/observability): metrics, logs; traces follow the OTEL_* variables.
+    # Log lines: "json" (one object a line, uvicorn's own included) or "console" (readable).
+    # Unset: console in development, json everywhere else.
+    log_format: Literal["json", "console"] | None = None
+    # Prometheus metrics on a listener of their own, never the API's port. Unset: no metrics
+    # endpoint and no per-request counting. Loopback unless METRICS_HOST says otherwise.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     @model_validator(mode="before")
     @classmethod

@@ -2,13 +2,15 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
+from opentelemetry.trace import TracerProvider
 
 from app.auth.router import router as auth_router
 from app.comments.router import router as comments_router
-from app.config import Settings, get_settings
+from app.config import DatabasePooler, Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.reads import PoolReader
 from app.db.session import (
@@ -22,7 +24,10 @@ from app.http import docs_pages, problem_pages
 from app.http.access_log import configure_logging
 from app.http.envelope import EnvelopeMiddleware
 from app.http.problems import install_error_handlers
+from app.jobs.queue import queries_on
 from app.keys import load_keys
+from app.observability import logs
+from app.observability.wiring import Observability
 from app.posts.router import router as posts_router
 from app.spec import load_spec
 from app.users.router import router as users_router
@@ -36,11 +41,13 @@ ROUTERS = (posts_router, comments_router, users_router, auth_router, health_rout
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     database_url = resolve_database_url(settings)
+    pooler = settings.database_pooler is DatabasePooler.transaction
     engine = create_engine(
         database_url,
         settings.database_pool_size,
         pool_timeout=settings.database_pool_timeout,
         connect_timeout=settings.database_connect_timeout,
+        transaction_pooler=pooler,
     )
     app.state.engine = engine
     app.state.session_gate = SessionGate(
@@ -48,26 +55,47 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_sessionmaker = create_read_sessionmaker(engine)
-    # Plain asyncpg connections to the primary (app.db.reads): the caller lookup and rate-limit
-    # hit every signed-in request makes before its session takes a connection
-    # (app.auth.dependencies), and creates. Public reads use `reader`: the same pool.
-    app.state.primary = app.state.reader = PoolReader.connect(
-        database_url,
-        settings.database_read_pool_size,
+    plain_pool = partial(
+        PoolReader.connect,
+        size=settings.database_read_pool_size,
         acquire_timeout=settings.database_pool_timeout,
         connect_timeout=settings.database_connect_timeout,
+        transaction_pooler=pooler,
+    )
+    # Plain asyncpg connections to the primary (app.db.reads): the caller lookup and rate-limit
+    # hit every signed-in request makes before its session takes a connection
+    # (app.auth.dependencies), creates, and signed-in reads. Anonymous public reads use
+    # `reader`: a pool on the replica when DATABASE_READ_URL is set, else the same pool.
+    primary = app.state.primary = plain_pool(database_url)
+    read_url = settings.database_read_url
+    reader = app.state.reader = plain_pool(read_url) if read_url else primary
+    observability: Observability = app.state.observability
+    watching = observability.running(
+        engine=engine,
+        gate=app.state.session_gate,
+        primary=primary,
+        reader=reader,
+        database_url=database_url,
+        queries_on=queries_on,
     )
     try:
-        yield
+        async with watching:
+            yield
     finally:
-        await app.state.reader.close()
+        if reader is not primary:
+            await reader.close()
+        await primary.close()
         await engine.dispose()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, tracer_provider: TracerProvider | None = None
+) -> FastAPI:
+    """The app; `tracer_provider` traces it whatever the OTEL_* variables say (tests)."""
     settings = settings or get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, logs.log_format(settings))
     spec = load_spec()
+    observability = Observability(settings, spec, tracer_provider)
     app = FastAPI(
         title=spec["info"]["title"],
         version=spec["info"]["version"],
@@ -76,11 +104,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         swagger_ui_parameters={"persistAuthorization": True},
-        # FastAPI's built-in OpenTelemetry hooks look up the global providers on every request;
-        # requests are logged and traced by id here (app.http.access_log, request_id).
-        telemetry={"tracing": False, "metrics": False, "logs": False},
+        # FastAPI's built-in OpenTelemetry request spans, through our tracer provider when the
+        # OTEL_* variables ask for traces; otherwise off (app.observability.tracing).
+        telemetry=observability.telemetry(),
     )
     app.state.settings = settings
+    app.state.observability = observability
     app.state.keys = load_keys(settings)
 
     def reviewed_spec() -> dict[str, Any]:
@@ -95,5 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.router.routes.extend(router.routes)
     app.router.routes.extend([problem_pages.ROUTE, *docs_pages.ROUTES])
     install_error_handlers(app)
-    app.add_middleware(EnvelopeMiddleware, settings=settings, spec=spec)
+    app.add_middleware(
+        EnvelopeMiddleware, settings=settings, spec=spec, observers=observability.observers()
+    )
     return app

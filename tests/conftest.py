@@ -9,8 +9,11 @@ need real commits across connections use `committed_db`.
 import asyncio
 import os
 import secrets
+import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,7 +34,7 @@ from app.db.scratch import scratch_database
 from app.db.session import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.main import create_app
 from contracts_tests.live_server import free_port
-from tests import helpers
+from tests import helpers, topology
 from tests.helpers import clear_rate_limits
 
 
@@ -42,11 +45,10 @@ def database_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-async def app(database_url: str) -> AsyncIterator[FastAPI]:
-    os.environ["DATABASE_URL"] = database_url
-    get_settings.cache_clear()
-    application = create_app()
+@asynccontextmanager
+async def served(application: FastAPI) -> AsyncIterator[FastAPI]:
+    """`application` served by uvicorn on a free loopback port in the test loop (its lifespan
+    runs), its base URL in `application.state.base_url`."""
     server = uvicorn.Server(
         uvicorn.Config(
             application,
@@ -63,10 +65,51 @@ async def app(database_url: str) -> AsyncIterator[FastAPI]:
             task.result()
         await asyncio.sleep(0.01)
     application.state.base_url = f"http://127.0.0.1:{server.config.port}"
-    helpers.bind(lambda: application.state.primary)
-    yield application
-    server.should_exit = True
-    await task
+    try:
+        yield application
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str) -> AsyncIterator[FastAPI]:
+    os.environ["DATABASE_URL"] = database_url
+    get_settings.cache_clear()
+    async with served(create_app()) as application:
+        helpers.bind(lambda: application.state.primary)
+        yield application
+
+
+@pytest.fixture(scope="session")
+def topology_dir() -> Iterator[Path]:
+    """Where the replica and PgBouncer of the test session keep their files."""
+    with tempfile.TemporaryDirectory(prefix="inkwell-topology-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_url(database_url: str, topology_dir: Path) -> Iterator[str]:
+    """PgBouncer (Debian's 1.18) in transaction mode in front of the test database, with
+    fewer server connections than the app opens client ones (tests/topology.py). Installed
+    with apt when missing and running as root; otherwise the tests using it are skipped."""
+    try:
+        with topology.pgbouncer(database_url, topology_dir / "pgbouncer", pool_size=4) as url:
+            yield url
+    except topology.Unavailable as error:
+        pytest.skip(f"no PgBouncer: {error}")
+
+
+@pytest.fixture(scope="session")
+def replica_url(database_url: str, topology_dir: Path) -> Iterator[str]:
+    """A streaming replica of the test PostgreSQL (`pg_basebackup -R`, tests/topology.py) on
+    a free loopback port; skipped when the test server cannot be copied from here."""
+    try:
+        with topology.streaming_replica(database_url, topology_dir / "replica") as url:
+            yield url
+    except (topology.Unavailable, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", b"") or b""
+        pytest.skip(f"no streaming replica: {error} {detail.decode(errors='replace')[-300:]}")
 
 
 class TransactionReader:

@@ -162,6 +162,14 @@ async def test_token_rejects_other_grant_types(client: httpx.AsyncClient) -> Non
     assert assert_problem(response, 422)["errors"][0]["location"] == "body.grant_type"
 
 
+async def test_token_takes_an_empty_grant_type_as_omitted(client: httpx.AsyncClient) -> None:
+    """RFC 6749 section 3.1: a parameter sent without a value is treated as omitted."""
+    user = await register(client)
+    form = {"grant_type": "", "username": user["email"], "password": PASSWORD}
+    response = await client.post(TOKEN, data=form)
+    assert response.status_code == 200
+
+
 async def test_refresh_rotates_the_token(client: httpx.AsyncClient) -> None:
     _, tokens = await user_with_tokens(client)
     response = await _refresh(client, tokens["refresh_token"])

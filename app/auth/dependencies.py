@@ -104,8 +104,12 @@ class PublicRead:
 
 
 async def get_public_read(request: Request) -> PublicRead:
-    keys: Keys = request.app.state.keys
-    return PublicRead(await get_viewer(request), request.app.state.reader, keys.cursors)
+    """Anonymous reads from `app.state.reader` (a replica's pool when DATABASE_READ_URL is
+    set); a caller with a valid token reads from the primary, so sees their own writes."""
+    state = request.app.state
+    keys: Keys = state.keys
+    viewer = await get_viewer(request)
+    return PublicRead(viewer, state.reader if viewer is None else state.primary, keys.cursors)
 
 
 PublicReadDep = Annotated[PublicRead, Depends(get_public_read)]

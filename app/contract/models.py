@@ -207,14 +207,23 @@ class PasswordChange(ContractModel):
     """
 
 
+class GrantType(StrEnum):
+    """
+    Optional; when sent it must be `password`. Sent without a value it counts as omitted (RFC 6749 section 3.1).
+    """
+
+    password = 'password'
+    field_ = ''
+
+
 class TokenRequest(ContractModel):
     """
     OAuth2 password grant form (RFC 6749 section 4.3).
     """
 
-    grant_type: Literal['password'] | MISSING = MISSING
+    grant_type: GrantType | MISSING = MISSING
     """
-    Optional; when sent it must be `password`.
+    Optional; when sent it must be `password`. Sent without a value it counts as omitted (RFC 6749 section 3.1).
     """
     username: Annotated[str, Field(max_length=254, min_length=1, pattern='^[^\\u0000]*$')]
     """

@@ -4,7 +4,7 @@ import json
 import os
 from pathlib import Path
 
-from app.config import Settings
+from app.config import DatabasePooler, Settings
 
 DATA_DIR = Path(__file__).resolve().parents[2] / ".data"
 
@@ -70,3 +70,17 @@ def resolve_database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     return start_embedded(DATA_DIR / "postgres")
+
+
+def resolve_direct_database_url(settings: Settings) -> str:
+    """PostgreSQL itself, for what a transaction pooler cannot carry (the worker's LISTEN,
+    migrations): `DATABASE_DIRECT_URL`, else what `resolve_database_url` answers, unless that
+    is a transaction pooler's."""
+    if settings.database_direct_url:
+        return settings.database_direct_url
+    if settings.database_pooler is DatabasePooler.transaction:
+        raise SystemExit(
+            "DATABASE_POOLER=transaction: DATABASE_URL is the pooler's, so set "
+            "DATABASE_DIRECT_URL to PostgreSQL itself for the job worker and migrations"
+        )
+    return resolve_database_url(settings)

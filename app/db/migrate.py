@@ -29,13 +29,15 @@ def check(database_url: str) -> None:
 
 def main() -> None:
     from app.config import get_settings
-    from app.db.embedded import resolve_database_url
+    from app.db.embedded import resolve_direct_database_url
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=["upgrade", "check", "revision"])
     parser.add_argument("-m", "--message", default="change")
     args = parser.parse_args()
-    url = resolve_database_url(get_settings())
+    # DDL in one session, on PostgreSQL itself: DATABASE_DIRECT_URL, else DATABASE_URL (refused
+    # when DATABASE_POOLER=transaction says that is a pooler's).
+    url = resolve_direct_database_url(get_settings())
     if args.action == "upgrade":
         upgrade(url)
     elif args.action == "check":

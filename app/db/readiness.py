@@ -25,9 +25,14 @@ async def _engine_ping(engine: AsyncEngine) -> None:
         await connection.execute(_PING)
 
 
-async def failing_pools(engine: AsyncEngine, reader: Reader, seconds: float) -> list[str]:
+async def failing_pools(
+    engine: AsyncEngine, reader: Reader, seconds: float, *, primary: Reader | None = None
+) -> list[str]:
     """The names of the pools that cannot run a query within `seconds`, checked at once: the
-    sessions' engine pool and the read pool."""
+    sessions' engine pool, the public reads' pool and, when those reads go to a replica
+    (DATABASE_READ_URL), the plain pool on the primary beside it."""
     checks = {"sessions": _engine_ping(engine), "reads": reader.fetch(_PING)}
+    if primary is not None and primary is not reader:
+        checks["primary"] = primary.fetch(_PING)
     answered = await asyncio.gather(*(_answers(check, seconds) for check in checks.values()))
     return [name for name, ok in zip(checks, answered, strict=True) if not ok]

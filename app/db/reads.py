@@ -5,7 +5,8 @@ An AsyncSession costs 180-260 µs of CPU per query on this stack (checkout event
 result processing); asyncpg alone costs about 45 µs, and a create's BEGIN/INSERT/COMMIT through
 a session about 1.25 ms against 0.15 ms here. Statements that need no identity map therefore
 run SQLAlchemy Core statements here: the statement is still built with SQLAlchemy, compiled
-once to asyncpg's `$n` SQL, and asyncpg keeps it prepared per connection.
+once to asyncpg's `$n` SQL, and asyncpg keeps it prepared per connection (not behind a
+transaction pooler: `PoolReader.connect`).
 
 - `Reader.fetch` runs one statement on its own (autocommit): every read, and a write that is
   one statement (a create, a rate-limit hit), which PostgreSQL makes atomic by itself.
@@ -131,13 +132,21 @@ class PoolReader:
         *,
         acquire_timeout: float = 2.0,
         connect_timeout: float = 5.0,
+        transaction_pooler: bool = False,
     ) -> "PoolReader":
         """A reader whose connections open on first use, so the app starts while the database
-        is down (readiness reports it) instead of failing at startup."""
+        is down (readiness reports it) instead of failing at startup.
+
+        Behind a `transaction_pooler` (Settings.database_pooler) nothing is kept prepared:
+        asyncpg without its statement cache sends each statement as the unnamed one and parses
+        it again with its execution, so no statement outlives the server connection it ran on
+        (nothing here calls `connection.prepare`, nor may anything that uses these connections:
+        PgQueuer's enqueue runs plain statements)."""
         dsn = asyncpg_dsn(database_url)
+        cache = {"statement_cache_size": 0} if transaction_pooler else {}
 
         async def connect() -> asyncpg.Connection:
-            return await asyncpg.connect(dsn, record_class=Row, timeout=connect_timeout)
+            return await asyncpg.connect(dsn, record_class=Row, timeout=connect_timeout, **cache)
 
         return cls(ConnectionPool(connect, size, acquire_timeout))
 
@@ -179,7 +188,10 @@ class PoolReader:
 
 
 async def get_reader(request: Request) -> Reader:  # async: a sync one would run in a thread
-    reader: Reader = request.app.state.reader
+    """The plain pool on the primary: for signed-in reads (an administrator's lists), which
+    must see what was just written. Anonymous public reads take `app.state.reader`, a
+    replica's pool when DATABASE_READ_URL is set (app.auth.dependencies.get_public_read)."""
+    reader: Reader = request.app.state.primary
     return reader
 
 

@@ -23,12 +23,33 @@ from app.db.reads import arguments
 logger = logging.getLogger("app.db")
 
 
+def _unnamed() -> str:
+    return ""
+
+
+# Behind a transaction pooler (Settings.database_pooler), no prepared statement may outlive the
+# statement it was made for: the next one may run on another server connection. SQLAlchemy's
+# recipe for PgBouncer (its asyncpg dialect's docs, asyncpg issue 837) turns its statement
+# cache off and names each statement uniquely, so names never collide; but the named
+# statements stay on the server connections (until DISCARD ALL, which transaction mode does not
+# send), and outside a transaction (the AUTOCOMMIT read sessions) the statement and its
+# execution may reach two different server connections. Here the name is empty: PostgreSQL's
+# unnamed statement, which the next statement replaces, and which asyncpg, its own cache off,
+# parses again in the same message as each execution. Nothing outlives a statement.
+UNNAMED_STATEMENTS: dict[str, Any] = {
+    "statement_cache_size": 0,  # asyncpg's own cache
+    "prepared_statement_cache_size": 0,  # SQLAlchemy's asyncpg dialect's cache
+    "prepared_statement_name_func": _unnamed,
+}
+
+
 def create_engine(
     database_url: str,
     pool_size: int = 10,
     *,
     pool_timeout: float = 2.0,
     connect_timeout: float = 5.0,
+    transaction_pooler: bool = False,
 ) -> AsyncEngine:
     # No pre-ping (a round trip per request): a connection that died is reported by its first
     # use; `_invalidate_on_fault` then retires the whole pool, and the request answers 503.
@@ -42,7 +63,10 @@ def create_engine(
         max_overflow=0,
         pool_timeout=pool_timeout,
         pool_recycle=1800,
-        connect_args={"timeout": connect_timeout},
+        connect_args={
+            "timeout": connect_timeout,
+            **(UNNAMED_STATEMENTS if transaction_pooler else {}),
+        },
     )
     event.listen(engine.sync_engine, "handle_error", _invalidate_on_fault)
     return engine

@@ -1,51 +1,55 @@
-"""One structured JSON log line per request, carrying its request id."""
+"""One structured log line per request, carrying its request id; the filter that puts the
+request id on every log record (app.observability.logs formats them)."""
 
-import json
 import logging
-import time
+from typing import Any
 
 from starlette.types import Scope
 
+from app.config import Settings
 from app.http.request_id import current_request_id
+from app.observability import logs
+from app.observability.logs import JsonFormatter
+
+__all__ = [
+    "JsonFormatter",
+    "RequestIdFilter",
+    "configure_logging",
+    "log_request",
+    "uvicorn_log_config",
+]
 
 logger = logging.getLogger("app.access")
 
 
-class JsonFormatter(logging.Formatter):
-    """Log records as JSON objects: a record's `fields` extra becomes top-level keys."""
+class RequestIdFilter(logging.Filter):
+    """Adds the current request's id (None outside a request) to each record."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": current_request_id(),
-            **getattr(record, "fields", {}),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id()
+        return True
 
 
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("app")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+def configure_logging(level: str, fmt: logs.LogFormat = "json") -> None:
+    """The app's, uvicorn's and every library's log lines in `fmt`, with the request id."""
+    logs.configure(fmt, level, context=RequestIdFilter)
 
 
-def log_request(scope: Scope, status: int, started: float) -> None:
-    """The request's one access-log line; `started` is its `time.perf_counter()` start."""
+def uvicorn_log_config(settings: Settings) -> dict[str, Any]:
+    """The same configuration as uvicorn's `log_config`: uvicorn applies it in its supervisor
+    and in each worker process before the app is loaded, so its first lines match too."""
+    return logs.dict_config(logs.log_format(settings), settings.log_level, context=RequestIdFilter)
+
+
+def log_request(scope: Scope, status: int, seconds: float) -> None:
+    """The request's one access-log line; `seconds` is how long it took."""
     if not logger.isEnabledFor(logging.INFO):
         return
     fields = {
         "method": scope["method"],
         "path": scope["path"],
         "status": status,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "duration_ms": round(seconds * 1000, 2),
         "client": scope["client"][0] if scope.get("client") else None,
     }
     logger.info("request", extra={"fields": fields})

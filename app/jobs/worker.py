@@ -29,7 +29,8 @@ process exits. A killed worker's jobs are picked again, as above. Losing the dat
 the worker start over (new connections) every few seconds until it is back.
 
 The worker LISTENs for new jobs, so it connects to PostgreSQL directly (or through a
-session-mode pool), never through PgBouncer in transaction mode.
+session-mode pool), never through PgBouncer in transaction mode: to `DATABASE_DIRECT_URL`
+when set, else `DATABASE_URL` (refused when DATABASE_POOLER=transaction says that is a pooler).
 """
 
 import argparse
@@ -48,13 +49,14 @@ from pgqueuer.executors import EntrypointExecutorParameters
 from pgqueuer.models import Channel, Context, Schedule
 
 from app.config import Settings, get_settings
-from app.db.embedded import resolve_database_url
+from app.db.embedded import resolve_direct_database_url
 from app.db.reads import PoolReader, asyncpg_dsn
-from app.http.access_log import JsonFormatter, configure_logging
+from app.http.access_log import configure_logging
 from app.jobs import purges, repository
 from app.jobs.mail import Mail
 from app.jobs.queue import SEND_MAIL, queries_on, queue_settings
 from app.jobs.smtp import SmtpServer, refused_for_good
+from app.observability import logs
 
 HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 RETRY_ATTEMPTS = 20
@@ -173,24 +175,18 @@ def worker_factory(
     return worker
 
 
-def _configure_logging(level: str) -> None:
-    """The app's JSON lines; PgQueuer's own warnings and errors in the same form."""
-    configure_logging(level)
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    library = logging.getLogger("pgqueuer")
-    library.handlers[:] = [handler]
-    library.setLevel(logging.WARNING)
-    library.propagate = False
+def _configure_logging(settings: Settings) -> None:
+    """The app's lines in LOG_FORMAT; PgQueuer's own warnings and errors among them (root)."""
+    configure_logging(settings.log_level, logs.log_format(settings))
 
 
 async def run(heartbeat_timeout: timedelta) -> None:
     settings = get_settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     if not settings.smtp_url:
         raise SystemExit("SMTP_URL is not set: the worker has nowhere to send mail")
     smtp = SmtpServer.from_url(settings.smtp_url)
-    database_url = resolve_database_url(settings)
+    database_url = resolve_direct_database_url(settings)  # LISTEN: never a transaction pooler
     logger.info("worker started", extra={"fields": {"smtp": repr(smtp)}})
     await pgqueuer.run(
         worker_factory(settings, database_url, smtp),

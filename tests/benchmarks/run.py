@@ -8,8 +8,14 @@ statements each request sent to PostgreSQL (tests/benchmarks/statements.py).
 A shared 2-core machine drifts by ±20 % from minute to minute, so the endpoints and their
 ceilings are measured in interleaved rounds and each figure is the round with the median
 throughput: a drift then moves a figure and its ceiling together.
+
+`--pooler` adds, for every endpoint but the deep page, the same load on two more servers with
+DATABASE_POOLER=transaction: on PostgreSQL itself (the cost of the setting) and through
+PgBouncer in transaction mode (tests/benchmarks/pooler.py), each quoted as a ratio to the
+direct row, measured in the same interleaved rounds.
 """
 
+import argparse
 import asyncio
 import hashlib
 import itertools
@@ -24,7 +30,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +38,7 @@ import asyncpg
 
 from app.db.reads import asyncpg_dsn
 from contracts_tests.live_server import free_port, live_server, wait_ready
-from tests.benchmarks import accounts, statements, wrk
+from tests.benchmarks import accounts, pooler, statements, wrk
 from tests.benchmarks.loads import UNIQUE, Load, send_json
 from tests.benchmarks.statements import Probe, StatementCounter, Unavailable
 from tests.benchmarks.wrk import Result
@@ -219,17 +225,21 @@ def _probe_all(
             counter.close()
 
 
-def _schedule(loads: dict[str, Load], live: str, ceiling: str) -> list[tuple[str, str, Load]]:
-    """Every endpoint, each followed by its ceiling (if it has one of its own)."""
+def _schedule(
+    loads: dict[str, Load], live: str, ceiling: str, variants: Mapping[str, str]
+) -> list[tuple[str, str, Load]]:
+    """Every endpoint, each followed by its ceiling (if it has one of its own) and by its
+    pooler variants (`--pooler`; not for the deep page)."""
     schedule = []
     for name, load in loads.items():
         schedule.append((name, live, load))
         if CEILING_OF[name] == name:
             schedule.append((f"ceiling {name}", ceiling, load))
+            schedule += [(f"{name} [{v}]", url, load) for v, url in variants.items()]
     return schedule
 
 
-def _bench() -> tuple[dict[str, Summary], dict[str, Probe]]:
+def _bench(with_pooler: bool) -> tuple[dict[str, Summary], dict[str, Probe]]:
     secret_key = secrets.token_urlsafe(48)
     run_ids = (f"{secrets.token_hex(3)}-{n}" for n in itertools.count())
     server_env = {**SERVER_ENV, "SECRET_KEY": secret_key}
@@ -250,13 +260,15 @@ def _bench() -> tuple[dict[str, Summary], dict[str, Probe]]:
             "post": _get(f"{base_url}/api/v1/posts/{post_id}"),
             "users": [caller.user for caller in callers],
         }
-        with _ceiling(data, secret_key) as ceiling_url:
+        pooled = pooler.pooled_servers(db_url, server_env) if with_pooler else nullcontext({})
+        with _ceiling(data, secret_key) as ceiling_url, pooled as variants:
             print(
                 f"Measuring with wrk: {CONNECTIONS} connections, {ROUNDS} interleaved rounds"
                 f" of {DURATION}s per endpoint and ceiling ...",
                 flush=True,
             )
-            return _measure(_schedule(loads, base_url, ceiling_url), run_ids), probes
+            schedule = _schedule(loads, base_url, ceiling_url, variants)
+            return _measure(schedule, run_ids), probes
 
 
 HEADER = (
@@ -308,7 +320,23 @@ def _report(results: dict[str, Summary], probes: dict[str, Probe]) -> None:
     for label, summary in results.items():
         if summary.errors:
             print(f"  {label}: {summary.error_detail()}")
+    _report_pooler(results)
     _report_statements(probes)
+
+
+def _report_pooler(results: dict[str, Summary]) -> None:
+    rows = [name for name in ENDPOINTS if f"{name} [{pooler.CACHE_OFF}]" in results]
+    if not rows:
+        return
+    print(
+        "\nBehind a transaction pooler (DATABASE_POOLER=transaction; PgBouncer 1.18,"
+        f" {pooler.POOL_SIZE} server connections): ratio = of the direct row above"
+    )
+    print(HEADER.replace("ceiling", " direct"))
+    for name in rows:
+        for variant in pooler.VARIANTS:
+            label = f"{name} [{variant}]"
+            print(_row(label, results[label], None, results[name]))
 
 
 def _report_statements(probes: dict[str, Probe]) -> None:
@@ -329,8 +357,15 @@ def _report_statements(probes: dict[str, Probe]) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="nox -s bench --", description=__doc__)
+    parser.add_argument(
+        "--pooler",
+        action="store_true",
+        help="also measure DATABASE_POOLER=transaction, directly and through PgBouncer",
+    )
+    args = parser.parse_args()
     started = time.monotonic()
-    results, probes = _bench()
+    results, probes = _bench(args.pooler)
     _report(results, probes)
     print(f"\nThe benchmark took {(time.monotonic() - started) / 60:.1f} minutes.")
 

@@ -39,6 +39,7 @@ import uvicorn
 from fastapi import FastAPI
 
 import app.__main__ as entry
+from app import lifecycle
 from app.config import Settings, get_settings
 from app.db import migrate
 from app.db.pagination import _sign
@@ -297,11 +298,18 @@ def test_python_m_app_serves_without_a_banner_and_trusts_only_named_proxies(
     monkeypatch.setattr(entry, "get_settings", lambda: settings)
     monkeypatch.setattr(entry, "resolve_database_url", lambda _: "postgresql+asyncpg://x@/y")
     monkeypatch.setattr(migrate, "upgrade", lambda _: None)
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
+
+    def run(server: lifecycle.DrainingServer, *args: object) -> None:
+        started["config"] = server.config
+        server.started = True
+
+    monkeypatch.setattr(lifecycle.DrainingServer, "run", run)
     entry.main()
-    assert started["server_header"] is False
-    assert started["proxy_headers"] is proxy_headers
-    assert started["forwarded_allow_ips"] == allow
+    config: uvicorn.Config = started["config"]
+    assert config.server_header is False
+    assert config.proxy_headers is proxy_headers
+    if allow:
+        assert config.forwarded_allow_ips == allow
 
 
 def _start(tmp_path: Path, code: list[str], **env: str) -> subprocess.CompletedProcess[str]:

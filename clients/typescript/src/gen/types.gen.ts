@@ -171,9 +171,9 @@ export type PasswordChange = {
  */
 export type TokenRequest = {
     /**
-     * Optional; when sent it must be `password`.
+     * Optional; when sent it must be `password`. Sent without a value it counts as omitted (RFC 6749 section 3.1).
      */
-    grant_type?: 'password';
+    grant_type?: 'password' | '';
     /**
      * The account's email.
      */
@@ -550,7 +550,7 @@ export type RegisterUserData = {
 
 export type RegisterUserErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The body cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text).
      */
     400: Problem;
     /**
@@ -590,7 +590,7 @@ export type IssueTokenData = {
 
 export type IssueTokenErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The form body cannot be parsed.
      */
     400: Problem;
     /**
@@ -631,7 +631,7 @@ export type RefreshTokenData = {
 
 export type RefreshTokenErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The body cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text).
      */
     400: Problem;
     /**
@@ -668,7 +668,7 @@ export type LogoutData = {
 
 export type LogoutErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The body cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text).
      */
     400: Problem;
     /**
@@ -705,7 +705,7 @@ export type RequestPasswordResetData = {
 
 export type RequestPasswordResetErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The body cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text).
      */
     400: Problem;
     /**
@@ -843,7 +843,7 @@ export type ListUsersData = {
 
 export type ListUsersErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The `cursor` is malformed, tampered with, or from another list or other filters.
      */
     400: Problem;
     /**
@@ -905,7 +905,7 @@ export type UpdateCurrentUserData = {
 
 export type UpdateCurrentUserErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The body cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text).
      */
     400: Problem;
     /**
@@ -942,7 +942,7 @@ export type ChangePasswordData = {
 
 export type ChangePasswordErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The body cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text).
      */
     400: Problem;
     /**
@@ -1109,7 +1109,7 @@ export type UpdateUserData = {
 
 export type UpdateUserErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The body cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text).
      */
     400: Problem;
     /**
@@ -1224,7 +1224,7 @@ export type ListUserPostsData = {
 
 export type ListUserPostsErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The `cursor` is malformed, tampered with, or from another list or other filters.
      */
     400: Problem;
     /**
@@ -1292,7 +1292,7 @@ export type ListPostsData = {
 
 export type ListPostsErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The `cursor` is malformed, tampered with, or from another list or other filters.
      */
     400: Problem;
     /**
@@ -1334,7 +1334,7 @@ export type CreatePostData = {
 
 export type CreatePostErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The body cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text).
      */
     400: Problem;
     /**
@@ -1498,7 +1498,7 @@ export type UpdatePostData = {
 
 export type UpdatePostErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The body cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text).
      */
     400: Problem;
     /**
@@ -1675,7 +1675,7 @@ export type ListCommentsData = {
 
 export type ListCommentsErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The `cursor` is malformed, tampered with, or from another list or other filters.
      */
     400: Problem;
     /**
@@ -1726,7 +1726,7 @@ export type CreateCommentData = {
 
 export type CreateCommentErrors = {
     /**
-     * The request cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text) or carries a malformed value such as a tampered cursor.
+     * The body cannot be parsed (malformed JSON, named by line and column; a body that is not UTF-8 text).
      */
     400: Problem;
     /**

@@ -1,0 +1,108 @@
+"""Public reads from a streaming replica (DATABASE_READ_URL).
+
+The replica is a real hot standby of the test PostgreSQL (tests/topology.py). Which database
+answered is shown by pausing the replica's replay: what the primary commits meanwhile is seen
+at once by a signed-in author (every request with a valid token reads from the primary) and
+only after replay resumes by an anonymous reader (the replica).
+"""
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.config import Settings
+from app.db.reads import PoolReader, asyncpg_dsn
+from app.main import create_app
+from tests.conftest import served
+from tests.helpers import POSTS, assert_problem, bearer, create_post, user_with_tokens
+from tests.topology import wait_replayed
+
+NOWHERE = "postgresql+asyncpg://postgres@/postgres?host=/nonexistent-socket-dir"
+
+
+@pytest.fixture
+async def replicated(
+    replica_url: str, database_url: str, committed_db: AsyncEngine
+) -> AsyncIterator[FastAPI]:
+    """The API with DATABASE_READ_URL on the replica; what it writes is committed (a replica
+    sees nothing else), and emptied afterwards by `committed_db`."""
+    settings = Settings(database_url=database_url, database_read_url=replica_url)
+    async with served(create_app(settings)) as application:
+        yield application
+
+
+@pytest.fixture
+async def client(replicated: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=replicated.state.base_url) as http:
+        yield http
+
+
+def _ids(page: httpx.Response) -> list[str]:
+    assert page.status_code == 200, page.text
+    return [item["id"] for item in page.json()["items"]]
+
+
+async def test_signed_in_reads_see_their_writes_at_once_anonymous_reads_after_replay(
+    client: httpx.AsyncClient, replica_url: str, database_url: str
+) -> None:
+    author, tokens = await user_with_tokens(client)
+    older = await create_post(client, tokens, publish=True, title="Before the pause")
+    await wait_replayed(database_url, replica_url)
+    old_etag = (await client.get(f"{POSTS}/{older['id']}")).headers["etag"]
+    replica = await asyncpg.connect(asyncpg_dsn(replica_url))
+    try:
+        await replica.execute("SELECT pg_wal_replay_pause()")
+        # Written on the primary while the replica replays nothing.
+        newer = await create_post(client, tokens, publish=True, title="During the pause")
+        changed = await client.patch(
+            f"{POSTS}/{older['id']}",
+            json={"title": "Changed during the pause"},
+            headers={**bearer(tokens), "If-Match": old_etag},
+        )
+        assert changed.status_code == 200, changed.text
+        new_etag = changed.headers["etag"]
+
+        # The author (a token): the primary.
+        own = await client.get(f"{POSTS}/{newer['id']}", headers=bearer(tokens))
+        assert own.status_code == 200
+        mine = await client.get(f"/api/v1/users/{author['id']}/posts", headers=bearer(tokens))
+        assert newer["id"] in _ids(mine)
+        fresh = await client.get(f"{POSTS}/{older['id']}", headers=bearer(tokens))
+        assert fresh.headers["etag"] == new_etag
+        assert fresh.json()["title"] == "Changed during the pause"
+
+        # An anonymous reader: the replica, as it was when replay paused.
+        assert_problem(await client.get(f"{POSTS}/{newer['id']}"), 404)
+        assert newer["id"] not in _ids(await client.get(POSTS, params={"limit": 100}))
+        stale = await client.get(f"{POSTS}/{older['id']}")
+        assert stale.headers["etag"] == old_etag
+        assert stale.json()["title"] == "Before the pause"
+    finally:
+        await replica.execute("SELECT pg_wal_replay_resume()")
+        await replica.close()
+
+    await wait_replayed(database_url, replica_url)
+    assert (await client.get(f"{POSTS}/{newer['id']}")).status_code == 200
+    assert newer["id"] in _ids(await client.get(POSTS, params={"limit": 100}))
+    caught_up = await client.get(f"{POSTS}/{older['id']}", headers={"If-None-Match": new_etag})
+    assert caught_up.status_code == 304
+
+
+async def test_readiness_checks_the_replica_and_the_primary_pool(
+    replicated: FastAPI, client: httpx.AsyncClient
+) -> None:
+    state = replicated.state
+    assert (await client.get("/api/v1/health/ready")).status_code == 200
+    for name, pool in (("reads", "reader"), ("primary", "primary")):
+        working = getattr(state, pool)
+        setattr(state, pool, PoolReader.connect(NOWHERE, 1))
+        try:
+            response = await client.get("/api/v1/health/ready")
+        finally:
+            setattr(state, pool, working)
+        problem = assert_problem(response, 503)
+        assert problem["detail"] == f"The database does not answer: {name} pool failing."
