@@ -1,4 +1,4 @@
-import { ProblemError } from '@inkwell/client';
+import { ProblemError, type ProblemType } from '@inkwell/client';
 
 /** The problem types (RFC 9457 `type`) of the account rules, where the status says too little. */
 export const EMAIL_NOT_VERIFIED = '/problems/email-not-verified';
@@ -56,5 +56,44 @@ export function formErrors(error: unknown): FormErrors {
     const [field = location] = location.split('.');
     fields[field] ??= message;
   }
-  return { fields, form: error.detail ?? error.title };
+  return { fields, form: refusal(error) };
+}
+
+/**
+ * What a form says about a refusal, by problem type. The `switch` covers the contract's whole
+ * union (`ProblemType`): a type added to the spec fails this build (`never` below) until the
+ * demo decides what to say about it.
+ */
+export function refusal(error: ProblemError): string {
+  const said = error.detail ?? error.title;
+  const type: ProblemType = error.type;
+  switch (type) {
+    case '/problems/rate-limited':
+      return `${said} Wait a moment before you try again.`;
+    case '/problems/unavailable':
+      return 'The service is briefly unavailable: try again in a few seconds.';
+    case '/problems/internal-error':
+      return `Something went wrong on our side (reference ${error.requestId ?? 'unknown'}).`;
+    case '/problems/precondition-failed':
+      return 'This changed since you opened it: reload to see the new version.';
+    case '/problems/unauthorized':
+    case '/problems/invalid-token':
+    case '/problems/forbidden':
+    case '/problems/email-not-verified':
+    case '/problems/validation':
+    case '/problems/bad-request':
+    case '/problems/conflict':
+    case '/problems/not-found':
+    case '/problems/method-not-allowed':
+    case '/problems/payload-too-large':
+    case '/problems/uri-too-long':
+    case '/problems/unsupported-media-type':
+    case '/problems/precondition-required':
+    case 'about:blank':
+      return said; // the server's words are meant for people
+    default: {
+      const unhandled: never = type;
+      return `${said} (${String(unhandled)})`;
+    }
+  }
 }
