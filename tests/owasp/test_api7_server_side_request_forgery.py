@@ -94,8 +94,13 @@ def test_the_contract_declares_no_callbacks_or_webhooks() -> None:
 # The network clients the server does have, and why no request can aim them: the worker's SMTP
 # client connects to SMTP_URL, an operator's setting (requests only choose recipients among
 # accounts and the mail's text); app/children.py asks the OS for a free loopback port for
-# the development mail sink and waits until it listens there.
-KNOWN_CLIENTS = {"jobs/smtp.py": ["aiosmtplib"], "children.py": ["socket"]}
+# the development mail sink and waits until it listens there; app/lifecycle.py only filters
+# and closes the server's own listening socket while it drains.
+KNOWN_CLIENTS = {
+    "jobs/smtp.py": ["aiosmtplib"],
+    "children.py": ["socket"],
+    "lifecycle.py": ["socket"],
+}
 
 
 def test_the_server_has_no_client_that_could_fetch_a_url() -> None:
