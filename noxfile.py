@@ -137,7 +137,8 @@ def contract(session: nox.Session) -> None:
     log.parent.mkdir(parents=True, exist_ok=True)
     log.unlink(missing_ok=True)
     env = {"INKWELL_CONTRACT_LOG": str(log)}
-    _measured(session, "pytest", "contracts_tests", *session.posargs, env=env)
+    # Not under coverage: it would slow every fuzzed request, for lines the tests already run.
+    session.run("pytest", "contracts_tests", *session.posargs, env=env)
     session.run("python", "-m", "contracts_tests.coverage", env=env)
 
 
@@ -168,9 +169,9 @@ def _measured(session: nox.Session, module: str, *args: str, **kwargs: Any) -> N
 
 @nox.session(python=PYTHON)
 def coverage(session: nox.Session) -> None:
-    """Line and branch coverage of app/ from the sessions that ran before it (tests, contract,
-    client and every server they started), combined; fails under pyproject.toml's floor. The
-    HTML report is in reports/coverage/."""
+    """Line and branch coverage of app/ from the sessions that ran before it (tests, client,
+    generators and every server they started), combined; fails under pyproject.toml's floor.
+    The HTML report is in reports/coverage/."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "coverage"))
     if not any(COVERAGE_DATA.glob(".coverage.*")):
         session.error("No coverage data: run the test sessions first (`python3 noxfile.py`).")
@@ -393,9 +394,9 @@ def stack_check(session: nox.Session) -> None:
     (SIGTERM) under load fails no request."""
     _install(session, "test", "contract")
     _stack_programs(session)
-    _measured(
-        session, "pytest", "tests/stack/checks.py", "-p", "no:cacheprovider", *session.posargs
-    )
+    # Not under coverage (nor is `contract`): the load checks would measure the tracer, and the
+    # tests session already runs these lines.
+    session.run("pytest", "tests/stack/checks.py", "-p", "no:cacheprovider", *session.posargs)
 
 
 if __name__ == "__main__":
