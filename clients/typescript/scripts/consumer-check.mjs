@@ -108,11 +108,11 @@ import App from './App.vue';
 
 createApp(App).use(VueQueryPlugin).mount('#app');
 `,
-    'src/inkwell.ts': `import { createInkwellClient, localStorageTokenStore } from '@inkwell/client';
+    'src/inkwell.ts': `import { createInkwellClient, indexedDbTokenStore } from '@inkwell/client';
 
 export const inkwell = createInkwellClient({
   baseUrl: import.meta.env.VITE_INKWELL_API ?? window.location.origin,
-  tokenStore: localStorageTokenStore(),
+  tokenStore: indexedDbTokenStore(),
   onSessionExpired: () => window.location.assign('/login'),
 });
 `,

@@ -11,12 +11,11 @@ export type { Client } from './gen/client/index.js';
 export { createInkwellClient, type InkwellClient, type InkwellClientOptions } from './client.js';
 export { ProblemError, type ProblemType, SessionExpiredError } from './errors.js';
 export type { SessionExpiredListener } from './session.js';
+export { memoryTokenStore, type TokenLocks, type TokenNews, type TokenStore } from './tokens.js';
 export {
+  indexedDbTokenStore,
+  type IndexedDbTokenStoreOptions,
   localStorageTokenStore,
-  memoryTokenStore,
-  type TokenLocks,
-  type TokenNews,
-  type TokenStore,
   type WebStorageTokenStoreOptions,
-} from './tokens.js';
+} from './browser-stores.js';
 export { idempotencyKey, ifMatch, type Versioned, withETag } from './conventions.js';

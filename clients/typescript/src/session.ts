@@ -35,7 +35,7 @@ const ENDED_ELSEWHERE =
  * counts this device's password attempts apart from everyone else's, so failed attempts from
  * elsewhere cannot lock the user out here. Logging out and session expiry keep it.
  *
- * Sessions sharing a store (browser tabs over one `localStorage`) take turns through the
+ * Sessions sharing a store (browser tabs over one IndexedDB database) take turns through the
  * store's `exclusive` for every refresh, login and logout, and hear each other's
  * announcements: a session refreshing after another one rotated the tokens adopts that
  * session's access token instead of presenting a refresh token a second time, and a login
@@ -60,10 +60,7 @@ export class Session {
     private readonly client: Client,
     private readonly store: TokenStore,
   ) {
-    store.subscribe?.((news) => {
-      // A store that fails to read now will fail the next request, which reports it.
-      this.#hear(news).catch(() => undefined);
-    });
+    store.subscribe?.((news) => this.#hear(news));
   }
 
   async login(email: string, password: string): Promise<void> {
@@ -234,27 +231,30 @@ export class Session {
   }
 
   /**
-   * What another session sharing the store announced. A new access token for the refresh
-   * token stored now is adopted (this session then needs no refresh of its own); an ended
-   * login ends this session's too, with the SessionExpiredError event, if it held one and the
-   * store agrees it is gone.
+   * What another session sharing the store announced: a new access token, adopted with its
+   * refresh token (this session then needs no refresh of its own), or the end of the login,
+   * which ends this session's too, with the SessionExpiredError event, if it held one.
+   *
+   * The news is taken as it comes, without reading the store: the store may not show the
+   * write behind it yet (a tab's `localStorage` lags another tab's writes), and announcements
+   * are made in turn (`exclusive`), so they arrive in the order the login changed.
    */
-  async #hear(news: TokenNews): Promise<void> {
+  #hear(news: TokenNews): void {
     if (news.refreshToken !== null && news.accessToken !== undefined) {
       this.#announced = news;
       for (const wake of [...this.#waiting]) {
         wake();
       }
     }
-    const stored = await this.store.getRefreshToken();
     // A rotation of this session's own, under way, settles these cases itself.
-    if (this.#renewal !== null || stored !== news.refreshToken) {
+    if (this.#renewal !== null) {
       return;
     }
     if (news.refreshToken !== null && news.accessToken !== undefined) {
       this.#use(news.refreshToken, news.accessToken);
     } else if (news.refreshToken === null && this.#held) {
       this.#accessToken = null;
+      this.#basis = null;
       this.#held = false;
       this.#notifyExpired(unauthorized(ENDED_ELSEWHERE));
     }

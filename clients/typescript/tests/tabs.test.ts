@@ -2,11 +2,14 @@
 // own store object (as each tab has), a lock manager standing in for the browser's Web Locks
 // and Node's BroadcastChannel, against the live server, whose refresh-token reuse detection
 // would end the login if a refresh token were presented twice.
+import 'fake-indexeddb/auto';
+
 import { randomUUID } from 'node:crypto';
 
 import {
   createInkwellClient,
   getCurrentUser,
+  indexedDbTokenStore,
   localStorageTokenStore,
   SessionExpiredError,
   type TokenLocks,
@@ -26,6 +29,29 @@ function fakeStorage() {
     getItem: (key: string) => items.get(key) ?? null,
     setItem: (key: string, value: string) => void items.set(key, value),
     removeItem: (key: string) => void items.delete(key),
+  };
+}
+
+/**
+ * One browser's localStorage as Chromium serves it: each tab reads its own copy, which another
+ * tab's writes reach `lagMs` later (on their own path, apart from BroadcastChannel messages).
+ */
+function laggingStorage(lagMs: number) {
+  const copies: Map<string, string>[] = [];
+  return () => {
+    const own = new Map<string, string>();
+    copies.push(own);
+    const write = (change: (copy: Map<string, string>) => void) => {
+      change(own);
+      for (const copy of copies.filter((c) => c !== own)) {
+        setTimeout(() => change(copy), lagMs);
+      }
+    };
+    return {
+      getItem: (key: string) => own.get(key) ?? null,
+      setItem: (key: string, value: string) => write((copy) => copy.set(key, value)),
+      removeItem: (key: string) => write((copy) => copy.delete(key)),
+    };
   };
 }
 
@@ -74,13 +100,43 @@ beforeAll(async () => {
   email = await register('Tabs');
 });
 
-describe('tabs sharing a localStorageTokenStore', () => {
+/** A store per tab over one browser's storage, and the name of the lock they take turns under. */
+interface SharedStorage {
+  tab(locks: TokenLocks): TokenStore;
+  lock: string;
+}
+
+// Each call its own database or key, so its own lock and channel: tests do not hear each other.
+const STORES = [
+  {
+    name: 'indexedDbTokenStore',
+    shared: (): SharedStorage => {
+      const database = `tabs-${randomUUID()}`;
+      return {
+        tab: (locks) => indexedDbTokenStore({ database, locks }),
+        lock: `@inkwell/client idb:${database}`,
+      };
+    },
+  },
+  {
+    name: 'localStorageTokenStore',
+    shared: (): SharedStorage => {
+      const storage = fakeStorage();
+      const key = `tabs-${randomUUID()}`;
+      return {
+        tab: (locks) => localStorageTokenStore({ storage, key, locks }),
+        lock: `@inkwell/client ${key}`,
+      };
+    },
+  },
+];
+
+describe.each(STORES)('tabs sharing a $name', ({ shared }) => {
   /** Two tabs of one browser: one storage and one lock manager; a store object each. */
   function twoTabs(fetch: typeof globalThis.fetch, locks: TokenLocks = processLocks()) {
-    const storage = fakeStorage();
-    const key = `tabs-${randomUUID()}`; // its own lock and channel: tests do not hear each other
+    const storage = shared();
     const tab = () => {
-      const tokenStore = localStorageTokenStore({ storage, key, locks });
+      const tokenStore = storage.tab(locks);
       const onSessionExpired = vi.fn();
       const inkwell = createInkwellClient({
         baseUrl: baseUrl(),
@@ -90,13 +146,13 @@ describe('tabs sharing a localStorageTokenStore', () => {
       });
       return { inkwell, tokenStore, onSessionExpired };
     };
-    return { first: tab(), second: tab(), storage, key };
+    return { first: tab(), second: tab(), lock: storage.lock };
   }
 
   it('present the refresh token once when both access tokens expire together, and both keep the login', async () => {
     const wire = expiringFetch();
     const locks = processLocks();
-    const { first, second, key } = twoTabs(bothRejectedTogether(wire, 2), locks);
+    const { first, second, lock } = twoTabs(bothRejectedTogether(wire, 2), locks);
     await first.inkwell.login(email, PASSWORD);
     await getCurrentUser({ client: first.inkwell.client });
     await getCurrentUser({ client: second.inkwell.client });
@@ -133,8 +189,8 @@ describe('tabs sharing a localStorageTokenStore', () => {
     expect(wire.calls.filter((call) => call.path === REFRESH).every((c) => c.status === 200)).toBe(
       true,
     );
-    // Every turn (the login, the refreshes) was taken under the lock named after the key.
-    expect(new Set(locks.requests)).toEqual(new Set([`@inkwell/client ${key}`]));
+    // Every turn (the login, the refreshes) was taken under the store's lock.
+    expect(new Set(locks.requests)).toEqual(new Set([lock]));
   });
 
   it('a logout in one tab ends the login in the other, which says so and sends no refresh', async () => {
@@ -177,6 +233,54 @@ describe('tabs sharing a localStorageTokenStore', () => {
     await expect(getCurrentUser({ client: second.inkwell.client })).resolves.toMatchObject({
       response: { status: 200 },
     });
+  });
+});
+
+describe("tabs whose localStorage shows the other tab's writes late", () => {
+  // What Chromium does: a tab hears another tab's announcement before its own localStorage
+  // shows the write behind it. The news alone must be enough.
+  const LAG_MS = 1_000;
+  function twoLaggingTabs(fetch: typeof globalThis.fetch) {
+    const storage = laggingStorage(LAG_MS);
+    const key = `lag-${randomUUID()}`;
+    const locks = processLocks();
+    const tab = () => {
+      const onSessionExpired = vi.fn();
+      const tokenStore = localStorageTokenStore({ storage: storage(), key, locks });
+      const inkwell = createInkwellClient({
+        baseUrl: baseUrl(),
+        tokenStore,
+        fetch,
+        onSessionExpired,
+      });
+      return { inkwell, onSessionExpired };
+    };
+    return { first: tab(), second: tab() };
+  }
+
+  it('a tab takes the login another tab announced, before its storage shows it', async () => {
+    const wire = expiringFetch();
+    const { first, second } = twoLaggingTabs(wire.fetch);
+
+    await first.inkwell.login(email, PASSWORD);
+    await vi.waitFor(async () => expect(await second.inkwell.hasLogin()).toBe(true));
+
+    const refreshes = wire.count(REFRESH);
+    const { data } = await getCurrentUser({ client: second.inkwell.client });
+    expect(data.email).toBe(email);
+    expect(wire.count(REFRESH)).toBe(refreshes);
+  });
+
+  it('a logout in one tab ends the other, whose storage still shows the login', async () => {
+    const wire = expiringFetch();
+    const { first, second } = twoLaggingTabs(wire.fetch);
+    await first.inkwell.login(email, PASSWORD);
+    await vi.waitFor(async () => expect(await second.inkwell.hasLogin()).toBe(true));
+    await new Promise((resolve) => setTimeout(resolve, LAG_MS * 1.5)); // both storages show it
+
+    await first.inkwell.logout();
+
+    await vi.waitFor(() => expect(second.onSessionExpired).toHaveBeenCalledTimes(1));
   });
 });
 

@@ -1,6 +1,13 @@
+import 'fake-indexeddb/auto';
+
 import { randomUUID } from 'node:crypto';
 
-import { localStorageTokenStore, memoryTokenStore, type TokenNews } from '@inkwell/client';
+import {
+  indexedDbTokenStore,
+  localStorageTokenStore,
+  memoryTokenStore,
+  type TokenNews,
+} from '@inkwell/client';
 import { describe, expect, it, vi } from 'vitest';
 
 /** The part of the Web Storage API the store uses, over a Map. */
@@ -133,5 +140,48 @@ describe('token stores', () => {
     expect(heardHere).toHaveBeenCalledTimes(4);
     expect(heardHere).toHaveBeenLastCalledWith({ refreshToken: null, accessToken: undefined });
     expect(heardOtherKey).not.toHaveBeenCalled();
+  });
+
+  it('indexedDbTokenStore writes through to IndexedDB, where another tab reads it', async () => {
+    const database = `tokens-${randomUUID()}`;
+    const store = indexedDbTokenStore({ database });
+    const otherTab = indexedDbTokenStore({ database });
+    expect(await store.getRefreshToken()).toBeNull();
+
+    await store.setRefreshToken('r1');
+    await store.setDeviceToken?.('d.1');
+    expect(await otherTab.getRefreshToken()).toBe('r1');
+    expect(await indexedDbTokenStore({ database: `${database}-other` }).getRefreshToken()).toBe(
+      null,
+    );
+
+    // Logging out clears the refresh token only: the browser stays a known device.
+    await otherTab.setRefreshToken(null);
+    expect(await store.getRefreshToken()).toBeNull();
+    expect(await store.getDeviceToken?.()).toBe('d.1');
+  });
+
+  it('indexedDbTokenStore can be created where there is no IndexedDB, and says so on use', async () => {
+    vi.stubGlobal('indexedDB', undefined);
+    try {
+      const store = indexedDbTokenStore();
+      await expect(store.getRefreshToken()).rejects.toThrow();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('indexedDbTokenStore takes turns under a lock named after its database', async () => {
+    const names: string[] = [];
+    const locks = {
+      request: <T>(name: string, task: () => Promise<T>) => {
+        names.push(name);
+        return task();
+      },
+    };
+    const store = indexedDbTokenStore({ database: 'app', locks });
+
+    await expect(store.exclusive?.(async () => 'done')).resolves.toBe('done');
+    expect(names).toEqual(['@inkwell/client idb:app']);
   });
 });
