@@ -1,13 +1,17 @@
 """Processes started beside the API: the job worker and the development mail sink.
 
 One implementation for `python -m app` (serve) and for the live servers tests run
-(contracts_tests.live_server).
+(contracts_tests.live_server); the processes tests start themselves (tests/topology.py,
+tests/stack) are stopped and waited for with the same functions.
 """
 
+import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,12 +44,25 @@ def child(
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
+        stop(process)
+
+
+def stop(
+    process: subprocess.Popen[bytes], seconds: float = STOP_SECONDS, *, group: bool = False
+) -> None:
+    """Ask `process` to stop (SIGTERM), kill it if it outlives `seconds`, and reap it.
+
+    With `group` the kill takes its whole process group (it leads one: `start_new_session`),
+    so children it would have stopped itself do not outlive it."""
+    process.terminate()  # nothing when it has already exited
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        if group:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
             process.kill()
-            process.wait()
+        process.wait()
 
 
 def wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> None:
@@ -63,6 +80,23 @@ def wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> No
         if time.monotonic() > deadline:
             raise RuntimeError(f"the {name} did not start within {START_SECONDS}s")
         time.sleep(0.1)
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], name: str, seconds: float) -> None:
+    """Poll until `url` answers 200, failing fast if the process dies."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - our own URL
+                if answer.status == 200:
+                    return
+        except OSError:  # refused while starting, or an error status (503 while not ready)
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"the {name} exited with {process.returncode} while starting")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the {name} was not ready at {url} within {seconds}s")
+        time.sleep(0.2)
 
 
 @contextmanager

@@ -68,7 +68,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # `reader`: a pool on the replica when DATABASE_READ_URL is set, else the same pool.
     primary = app.state.primary = plain_pool(database_url)
     read_url = settings.database_read_url
-    reader = app.state.reader = plain_pool(read_url) if read_url else primary
+    reader = app.state.reader = plain_pool(read_url, standby=True) if read_url else primary
     observability: Observability = app.state.observability
     watching = observability.running(
         engine=engine,

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import asyncpg
 
 from app.children import child, free_port, mail_sink
+from app.children import wait_ready as _wait_ready
 
 __all__ = ["free_port", "live_server", "proxy_flags", "wait_ready"]
 from app.db.reads import asyncpg_dsn
@@ -49,18 +49,8 @@ def proxy_flags(env: dict[str, str]) -> list[str]:
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    """Poll `url` until it answers 200, failing fast if the process dies."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode} while starting")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the server did not become ready within {STARTUP_SECONDS}s")
+    """Poll `url` until it answers 200, failing fast if the server dies."""
+    _wait_ready(url, process, "server", STARTUP_SECONDS)
 
 
 async def _worker_connected(database_url: str) -> bool:

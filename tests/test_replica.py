@@ -6,6 +6,9 @@ at once by a signed-in author (every request with a valid token reads from the p
 only after replay resumes by an anonymous reader (the replica).
 """
 
+import asyncio
+import time
+import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -22,6 +25,22 @@ from tests.helpers import POSTS, assert_problem, bearer, create_post, user_with_
 from tests.topology import wait_replayed
 
 NOWHERE = "postgresql+asyncpg://postgres@/postgres?host=/nonexistent-socket-dir"
+# On the replica: the tables a read holds while it waits for a lock (held by replay).
+_HELD_WHILE_WAITING = """
+    SELECT coalesce(array_agg(l.relation::regclass::text ORDER BY 1), '{}')
+    FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+    WHERE a.wait_event_type = 'Lock' AND l.locktype = 'relation' AND l.granted
+"""
+_REPLAYED_LOCK = """
+    SELECT EXISTS (SELECT FROM pg_locks WHERE relation = $1::regclass
+                   AND mode = 'AccessExclusiveLock' AND granted)
+"""
+_FAIL_POST_INSERTS = """
+    CREATE FUNCTION test_serialization_failure() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001'; END $$;
+    CREATE TRIGGER test_serialization_failure BEFORE INSERT ON posts
+    FOR EACH ROW EXECUTE FUNCTION test_serialization_failure();
+"""
 
 
 @pytest.fixture
@@ -106,3 +125,76 @@ async def test_readiness_checks_the_replica_and_the_primary_pool(
             setattr(state, pool, working)
         problem = assert_problem(response, 503)
         assert problem["detail"] == f"The database does not answer: {name} pool failing."
+
+
+async def _poll(connection: asyncpg.Connection, query: str, *args: object) -> object:
+    """`query`'s value once it is truthy (10 s at most)."""
+    deadline = time.monotonic() + 10
+    while not (value := await connection.fetchval(query, *args)):
+        assert time.monotonic() < deadline, f"still nothing from {query}"
+        await asyncio.sleep(0.02)
+    return value
+
+
+@pytest.mark.parametrize(
+    "delay",
+    [
+        pytest.param("0", id="cancelled-at-once-40001"),
+        # Replay waits for the read, which waits for replay: a deadlock, found after
+        # deadlock_timeout (1 s).
+        pytest.param("30s", id="deadlock-40P01"),
+    ],
+)
+async def test_a_read_the_replica_cancels_to_replay_is_503(
+    client: httpx.AsyncClient, replica_url: str, database_url: str, delay: str
+) -> None:
+    """A real recovery conflict: the replica cancels an anonymous read that holds a lock
+    replay needs ("canceling statement due to conflict with recovery", SQLSTATE 40001, or
+    "deadlock detected", 40P01), and the answer is 503 with Retry-After, as for a database
+    that is briefly away; not a 409."""
+    replica = await asyncpg.connect(asyncpg_dsn(replica_url))
+    holder = await asyncpg.connect(asyncpg_dsn(database_url))
+    locker = await asyncpg.connect(asyncpg_dsn(database_url))
+    await replica.execute(f"ALTER SYSTEM SET max_standby_streaming_delay = '{delay}'")
+    await replica.execute("SELECT pg_reload_conf()")
+    held = holder.transaction()
+    await held.start()
+    try:
+        # Replay takes `users` for a transaction still open on the primary: the read then takes
+        # `posts` (its first table) and waits for `users`, holding `posts`.
+        await holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        await locker.execute("SELECT pg_current_xact_id()")  # a commit: the WAL is sent
+        await _poll(replica, _REPLAYED_LOCK, "users")
+        read = asyncio.create_task(client.get(f"{POSTS}/{uuid.uuid4()}", timeout=60))
+        assert await _poll(replica, _HELD_WHILE_WAITING) == ["posts"]
+        # A lock on `posts` replayed now conflicts with the read: the replica cancels it.
+        async with locker.transaction():
+            await locker.execute("LOCK TABLE posts IN ACCESS EXCLUSIVE MODE")
+        response = await read
+    finally:
+        await held.rollback()
+        await replica.execute("ALTER SYSTEM RESET max_standby_streaming_delay")
+        await replica.execute("SELECT pg_reload_conf()")
+        for connection in (replica, holder, locker):
+            await connection.close()
+    assert "retry" in assert_problem(response, 503)["detail"]
+    assert response.headers["retry-after"] == "1"
+    await wait_replayed(database_url, replica_url)
+    assert_problem(await client.get(f"{POSTS}/{uuid.uuid4()}"), 404)  # the replica reads again
+
+
+async def test_the_same_sqlstate_from_the_primary_is_a_409(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    """On the primary, 40001 is a conflict between clients: a create that meets one is 409."""
+    _, tokens = await user_with_tokens(client)
+    primary = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await primary.execute(_FAIL_POST_INSERTS)
+        response = await client.post(
+            POSTS, json={"title": "A post", "body": "Some words."}, headers=bearer(tokens)
+        )
+    finally:
+        await primary.execute("DROP FUNCTION test_serialization_failure() CASCADE")
+        await primary.close()
+    assert "concurrent change" in assert_problem(response, 409)["detail"]

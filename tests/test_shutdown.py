@@ -18,7 +18,7 @@ import httpx
 import psutil
 import pytest
 
-from app.children import free_port
+from app.children import free_port, stop, wait_ready
 from app.db.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,30 +32,6 @@ SERVE = (
     "import sys; from pathlib import Path; from app.db import embedded;"
     " embedded.DATA_DIR = Path(sys.argv.pop(1)); from app.__main__ import main; main()"
 )
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"the server exited with {process.returncode}"
-        try:
-            if httpx.get(url, timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} was not ready within {START_SECONDS}s")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """After a failure: the graceful stop first (its children too), then the whole group."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def _postmaster(pgdata: Path) -> psutil.Process:
@@ -88,7 +64,7 @@ def test_sigterm_to_python_m_app_stops_postgres_the_worker_and_the_mail_sink(
         start_new_session=True,
     )
     try:
-        _wait_ready(f"http://127.0.0.1:{port}{READY}", serve)
+        wait_ready(f"http://127.0.0.1:{port}{READY}", serve, "server", START_SECONDS)
         started = psutil.Process(serve.pid).children(recursive=True)
         commands = [" ".join(child.cmdline()) for child in started]
         assert any("app worker" in command for command in commands), commands
@@ -98,7 +74,7 @@ def test_sigterm_to_python_m_app_stops_postgres_the_worker_and_the_mail_sink(
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=STOP_SECONDS)
     finally:
-        _stop(serve)
+        stop(serve, STOP_SECONDS, group=True)
     still_running = [" ".join(p.cmdline()) for p in started if _alive(p)]
     assert still_running == []
     assert not (tmp_path / "postgres" / "postmaster.pid").exists()
@@ -121,7 +97,7 @@ def test_an_instance_answers_not_ready_but_still_serves_after_sigterm(
     instance = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base_url + READY, instance)
+        wait_ready(base_url + READY, instance, "server", START_SECONDS)
         instance.send_signal(signal.SIGTERM)
         with httpx.Client(base_url=base_url) as http:
             ready = http.get(READY)
@@ -137,7 +113,7 @@ def test_an_instance_answers_not_ready_but_still_serves_after_sigterm(
         os.killpg(instance.pid, signal.SIGINT)
         instance.wait(timeout=STOP_SECONDS)
     finally:
-        _stop(instance)
+        stop(instance, STOP_SECONDS, group=True)
     with pytest.raises(httpx.ConnectError):
         httpx.get(base_url + LIVE)
 
@@ -148,7 +124,7 @@ def test_an_instance_stops_listening_once_drained_and_exits(database_url: str) -
     argv = [sys.executable, "-m", "app", "api", "--port", str(port), "--workers", "2"]
     instance = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
     try:
-        _wait_ready(f"http://127.0.0.1:{port}{READY}", instance)
+        wait_ready(f"http://127.0.0.1:{port}{READY}", instance, "server", START_SECONDS)
         workers = [
             child
             for child in psutil.Process(instance.pid).children()
@@ -158,7 +134,7 @@ def test_an_instance_stops_listening_once_drained_and_exits(database_url: str) -
         instance.send_signal(signal.SIGTERM)
         assert instance.wait(timeout=STOP_SECONDS) == 0
     finally:
-        _stop(instance)
+        stop(instance, STOP_SECONDS, group=True)
     assert [w.pid for w in workers if _alive(w)] == []
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}{LIVE}")

