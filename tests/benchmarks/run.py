@@ -23,7 +23,6 @@ import json
 import os
 import re
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ from pathlib import Path
 
 import asyncpg
 
+from app.children import child
 from app.db.reads import asyncpg_dsn
 from contracts_tests.live_server import free_port, live_server, wait_ready
 from tests.benchmarks import accounts, pooler, statements, wrk
@@ -193,14 +193,10 @@ def _ceiling(data: Mapping[str, object], secret_key: str) -> Iterator[str]:
             "--log-level",
             "warning",
         ]
-        process = subprocess.Popen(command, cwd=ROOT, env=env)
-        base_url = f"http://127.0.0.1:{port}"
-        try:
+        with child(command, env=env, cwd=ROOT) as process:
+            base_url = f"http://127.0.0.1:{port}"
             wait_ready(f"{base_url}/api/v1/posts", process)
             yield base_url
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
 
 
 def _counter(database_url: str) -> StatementCounter | None:
