@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,23 +79,6 @@ def wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> No
         if time.monotonic() > deadline:
             raise RuntimeError(f"the {name} did not start within {START_SECONDS}s")
         time.sleep(0.1)
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], name: str, seconds: float) -> None:
-    """Poll until `url` answers 200, failing fast if the process dies."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - our own URL
-                if answer.status == 200:
-                    return
-        except OSError:  # refused while starting, or an error status (503 while not ready)
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(f"the {name} exited with {process.returncode} while starting")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the {name} was not ready at {url} within {seconds}s")
-        time.sleep(0.2)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -22,11 +23,10 @@ from pathlib import Path
 import asyncpg
 
 from app.children import child, free_port, mail_sink
-from app.children import wait_ready as _wait_ready
-
-__all__ = ["free_port", "live_server", "proxy_flags", "wait_ready"]
 from app.db.reads import asyncpg_dsn
 from app.db.scratch import scratch_database
+
+__all__ = ["free_port", "live_server", "proxy_flags", "wait_ready"]
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 60  # a loaded 2-core machine has taken over 30 s
@@ -48,9 +48,27 @@ def proxy_flags(env: dict[str, str]) -> list[str]:
     return ["--proxy-headers", "--forwarded-allow-ips", trusted]
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    """Poll `url` until it answers 200, failing fast if the server dies."""
-    _wait_ready(url, process, "server", STARTUP_SECONDS)
+def wait_ready(
+    url: str,
+    process: subprocess.Popen[bytes],
+    name: str = "server",
+    seconds: float = STARTUP_SECONDS,
+) -> None:
+    """Poll until `url` answers 200, failing fast if the process dies. Here, not in
+    app.children: the server itself makes no HTTP requests (tests/owasp, API7 and API10)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:  # refused while starting, or an error status (503 while not ready)
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"the {name} exited with {process.returncode} while starting")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the {name} was not ready at {url} within {seconds}s")
+        time.sleep(0.2)
 
 
 async def _worker_connected(database_url: str) -> bool:

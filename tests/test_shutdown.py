@@ -18,8 +18,9 @@ import httpx
 import psutil
 import pytest
 
-from app.children import free_port, stop, wait_ready
+from app.children import free_port, stop
 from app.db.scratch import scratch_database
+from contracts_tests.live_server import wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 READY = "/api/v1/health/ready"

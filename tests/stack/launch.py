@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from app.children import free_port, stop, wait_listening, wait_ready
+from app.children import free_port, stop, wait_listening
 from app.db.embedded import start_embedded, stop_embedded
+from contracts_tests.live_server import wait_ready
 from tests.topology import pgbouncer, streaming_replica
 
 ROOT = Path(__file__).resolve().parents[2]
