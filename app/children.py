@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -64,21 +64,37 @@ def stop(
         process.wait()
 
 
-def wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> None:
-    """Poll until something accepts TCP connections on loopback `port`, failing fast if the
-    process dies."""
-    deadline = time.monotonic() + START_SECONDS
+def wait_until(
+    ready: Callable[[], bool],
+    process: subprocess.Popen[bytes],
+    name: str,
+    seconds: float = START_SECONDS,
+) -> None:
+    """Poll `ready` (an OSError counts as not yet) until it holds, failing fast if the
+    process dies, and with a RuntimeError after `seconds`."""
+    deadline = time.monotonic() + seconds
     while True:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
+            if ready():
+                return
         except OSError:
             pass
         if process.poll() is not None:
             raise RuntimeError(f"the {name} exited with {process.returncode} while starting")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the {name} did not start within {START_SECONDS}s")
+            raise RuntimeError(f"the {name} was not ready within {seconds}s")
         time.sleep(0.1)
+
+
+def wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> None:
+    """Poll until something accepts TCP connections on loopback `port`, failing fast if the
+    process dies."""
+
+    def accepts() -> bool:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+
+    wait_until(accepts, process, name)
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import asyncpg
 
-from app.children import child, free_port, mail_sink
+from app.children import child, free_port, mail_sink, wait_until
 from app.db.reads import asyncpg_dsn
 from app.db.scratch import scratch_database
 
@@ -54,21 +54,16 @@ def wait_ready(
     name: str = "server",
     seconds: float = STARTUP_SECONDS,
 ) -> None:
-    """Poll until `url` answers 200, failing fast if the process dies. Here, not in
-    app.children: the server itself makes no HTTP requests (tests/owasp, API7 and API10)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:  # refused while starting, or an error status (503 while not ready)
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(f"the {name} exited with {process.returncode} while starting")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the {name} was not ready at {url} within {seconds}s")
-        time.sleep(0.2)
+    """Poll until `url` answers 200, failing fast if the process dies. The HTTP probe is here,
+    not in app.children: the server itself makes no HTTP requests (tests/owasp, API7 and API10).
+    """
+
+    def answers() -> bool:
+        # Refused while starting, or an error status (503 while not ready): an OSError.
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return bool(answer.status == 200)
+
+    wait_until(answers, process, f"{name} at {url}", seconds)
 
 
 async def _worker_connected(database_url: str) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.db.reads import PoolReader, asyncpg_dsn
+from app.db.scratch import execute
 from app.main import create_app
 from tests.conftest import served
 from tests.helpers import POSTS, assert_problem, bearer, create_post, user_with_tokens
@@ -188,13 +189,11 @@ async def test_the_same_sqlstate_from_the_primary_is_a_409(
 ) -> None:
     """On the primary, 40001 is a conflict between clients: a create that meets one is 409."""
     _, tokens = await user_with_tokens(client)
-    primary = await asyncpg.connect(asyncpg_dsn(database_url))
+    await execute(database_url, _FAIL_POST_INSERTS)
     try:
-        await primary.execute(_FAIL_POST_INSERTS)
         response = await client.post(
             POSTS, json={"title": "A post", "body": "Some words."}, headers=bearer(tokens)
         )
     finally:
-        await primary.execute("DROP FUNCTION test_serialization_failure() CASCADE")
-        await primary.close()
+        await execute(database_url, "DROP FUNCTION test_serialization_failure() CASCADE")
     assert "concurrent change" in assert_problem(response, 409)["detail"]

@@ -7,9 +7,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-import asyncpg
-
-from app.db.reads import asyncpg_dsn
+from app.db.scratch import execute
 from tests.benchmarks.loads import send_json
 
 PASSWORD = "benchmark password"  # a throwaway account on a scratch database
@@ -48,11 +46,7 @@ def _me(base_url: str, token: str) -> dict[str, object]:
 
 async def _verify_all(database_url: str) -> None:
     """As if each owner had followed their verification link: they publish and comment."""
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        await connection.execute("UPDATE users SET email_verified = true")
-    finally:
-        await connection.close()
+    await execute(database_url, "UPDATE users SET email_verified = true")
 
 
 def sign_up(base_url: str, database_url: str, count: int) -> list[Caller]:

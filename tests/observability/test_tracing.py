@@ -4,7 +4,6 @@ trace per request, its server span carrying the request id, its database stateme
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-import asyncpg
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -12,7 +11,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from app.config import Settings
-from app.db.reads import asyncpg_dsn
+from app.db.scratch import execute
 from app.main import create_app
 from app.observability import tracing
 from tests.observability.conftest import served
@@ -78,11 +77,7 @@ async def test_one_trace_per_request_with_its_database_spans(database_url: str) 
 
 
 async def _clear_rate_limits(database_url: str) -> None:
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        await connection.execute("DELETE FROM rate_limit_counters")
-    finally:
-        await connection.close()
+    await execute(database_url, "DELETE FROM rate_limit_counters")
 
 
 @pytest.mark.parametrize(

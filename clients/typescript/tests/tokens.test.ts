@@ -21,6 +21,18 @@ function fakeStorage() {
   };
 }
 
+/** Locks that run each task at once, recording the names it was asked for. */
+function recordingLocks() {
+  const names: string[] = [];
+  const locks = {
+    request: <T>(name: string, task: () => Promise<T>) => {
+      names.push(name);
+      return task();
+    },
+  };
+  return { names, locks };
+}
+
 describe('token stores', () => {
   it('memoryTokenStore keeps the token until it is cleared', () => {
     const store = memoryTokenStore();
@@ -81,13 +93,7 @@ describe('token stores', () => {
   });
 
   it('localStorageTokenStore takes turns under a lock named after its key', async () => {
-    const names: string[] = [];
-    const locks = {
-      request: <T>(name: string, task: () => Promise<T>) => {
-        names.push(name);
-        return task();
-      },
-    };
+    const { names, locks } = recordingLocks();
     const store = localStorageTokenStore({ storage: fakeStorage(), key: 'app.refresh', locks });
 
     await expect(store.exclusive?.(async () => 'done')).resolves.toBe('done');
@@ -172,13 +178,7 @@ describe('token stores', () => {
   });
 
   it('indexedDbTokenStore takes turns under a lock named after its database', async () => {
-    const names: string[] = [];
-    const locks = {
-      request: <T>(name: string, task: () => Promise<T>) => {
-        names.push(name);
-        return task();
-      },
-    };
+    const { names, locks } = recordingLocks();
     const store = indexedDbTokenStore({ database: 'app', locks });
 
     await expect(store.exclusive?.(async () => 'done')).resolves.toBe('done');
